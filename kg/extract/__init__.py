@@ -1,0 +1,51 @@
+"""The extract stage: spaCy docs -> mentions, relations (and, later, events) per article."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc
+
+from kg.extract.entities import find_mentions
+from kg.extract.hedges import sentence_hedge
+from kg.extract.pipeline import DEFAULT_MODEL, descriptor_matcher, load_nlp
+from kg.extract.relations import relations
+from kg.lexicon import Gazetteer, Lexicon
+from kg.model import Article, Extraction
+
+__all__ = ["DEFAULT_MODEL", "Extractor", "extract_doc", "load_nlp"]
+
+
+def extract_doc(doc: Doc, doc_id: str, gazetteer: Gazetteer, lexicon: Lexicon,
+                matcher: Matcher | None = None) -> Extraction:
+    """Mentions and relations of one parsed article."""
+    sentences = [s.text.strip() for s in doc.sents]
+    hedges = {n: sentence_hedge(s, lexicon) for n, s in enumerate(doc.sents)}
+    index = find_mentions(doc, doc_id, gazetteer, lexicon, matcher)
+    rels = relations(doc, doc_id, index, lexicon, sentences, hedges)
+    return Extraction(
+        doc_id=doc_id,
+        sentences=tuple(sentences),
+        mentions=tuple(index.mentions),
+        relations=tuple(rels),
+    )
+
+
+class Extractor:
+    """The loaded pipeline and data, reused for every article of a build."""
+
+    def __init__(self, gazetteer: Gazetteer, lexicon: Lexicon, model: str = DEFAULT_MODEL):
+        self.gazetteer = gazetteer
+        self.lexicon = lexicon
+        self.nlp: Language = load_nlp(gazetteer, model)
+        self.matcher = descriptor_matcher(self.nlp, gazetteer)
+
+    def run(self, articles: Iterable[Article], *, batch_size: int = 16,
+            n_process: int = 1) -> Iterator[Extraction]:
+        """Extract every article, streaming through `nlp.pipe` in batches."""
+        items = ((a.text, a.id) for a in articles)
+        for doc, doc_id in self.nlp.pipe(items, as_tuples=True, batch_size=batch_size,
+                                         n_process=n_process):
+            yield extract_doc(doc, doc_id, self.gazetteer, self.lexicon, self.matcher)

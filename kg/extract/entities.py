@@ -1,0 +1,176 @@
+"""Actor mentions from a parsed doc: NER and ruler entities, descriptors, demonyms, metonyms.
+
+`find_mentions(doc, ...)` returns a `MentionIndex`: the mentions in document order and a map
+from token index to mention, which the relation patterns use to turn a token into an actor.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Span, Token
+
+from kg.lexicon import Gazetteer, Lexicon
+from kg.model import Mention
+
+__all__ = ["MentionIndex", "find_mentions", "kind_of"]
+
+LABEL_KIND = {"PERSON": "Person", "ORG": "Organization", "GPE": "Place", "LOC": "Place", "FAC": "Place"}
+#: Prepositions after which a capital city is a location, not its government.
+LOCATIVE = frozenset({"in", "at", "near", "inside", "outside", "around", "across", "to", "into", "of"})
+_JUNK = re.compile(r"^[\W\d_]+$|@|https?:|www\.|\n")
+
+
+@dataclass
+class MentionIndex:
+    """Mentions of one doc, and which token belongs to which mention."""
+
+    mentions: list[Mention] = field(default_factory=list)
+    by_token: dict[int, Mention] = field(default_factory=dict)
+    regime_country: str | None = None  # the country the article calls "the regime"
+    sent_of: dict[int, int] = field(default_factory=dict)  # token index -> sentence number
+    state_nouns: frozenset[str] = frozenset()
+
+    def add(self, span: Span, mention: Mention) -> None:
+        if any(i in self.by_token for i in range(span.start, span.end)):
+            return
+        self.mentions.append(mention)
+        for i in range(span.start, span.end):
+            self.by_token[i] = mention
+
+    def at(self, token: Token) -> Mention | None:
+        return self.by_token.get(token.i)
+
+
+def kind_of(label: str, text: str, gazetteer: Gazetteer) -> str | None:
+    """The actor kind of an entity: a GPE that is a known country is a Country."""
+    entry = gazetteer.lookup(text)
+    if entry is not None:
+        return entry.kind
+    kind = LABEL_KIND.get(label)
+    return kind
+
+
+def _strip_span(span: Span) -> Span:
+    """Drop leading determiners and trailing possessive markers and punctuation."""
+    start, end = span.start, span.end
+    doc = span.doc
+    while start < end and (doc[start].lower_ in {"the", "a", "an"} or doc[start].is_punct):
+        start += 1
+    while end > start and (doc[end - 1].is_punct or doc[end - 1].lower_ in {"'s", "’s", "'"}):
+        end -= 1
+    return doc[start:end]
+
+
+def _is_title_only(text: str, lexicon: Lexicon) -> bool:
+    words = text.casefold()
+    return words in lexicon.titles or all(w in lexicon.titles for w in words.split())
+
+
+def _mention(doc_id: str, sent_ids: dict[int, int], span: Span, kind: str, label: str,
+             gid: str | None) -> Mention:
+    return Mention(
+        doc_id=doc_id,
+        sent=sent_ids[span.start],
+        start=span.start_char,
+        end=span.end_char,
+        text=span.text,
+        kind=kind,
+        label=label,
+        gazetteer_id=gid,
+    )
+
+
+def find_mentions(doc: Doc, doc_id: str, gazetteer: Gazetteer, lexicon: Lexicon,
+                  matcher: Matcher | None = None) -> MentionIndex:
+    """Every actor mention in `doc`, in document order (see module docstring)."""
+    sent_ids = {}
+    for n, sent in enumerate(doc.sents):
+        for t in sent:
+            sent_ids[t.i] = n
+    index = MentionIndex(sent_of=sent_ids, state_nouns=lexicon.state_nouns)
+    found: list[tuple[Span, Mention]] = []
+
+    # 1. descriptors ("Iran's Supreme Leader", "the Iranian regime") unless a name follows.
+    if matcher is not None:
+        claimed: set[int] = set()
+        for match_id, start, end in sorted(matcher(doc), key=lambda m: (m[1], -m[2])):
+            if any(i in claimed for i in range(start, end)):
+                continue
+            nxt = end
+            while nxt < len(doc) and doc[nxt].lower_ in lexicon.titles:
+                nxt += 1
+            if nxt < len(doc) and doc[nxt].ent_type_ == "PERSON":
+                continue
+            gid = doc.vocab.strings[match_id].split("|")[0]
+            entry = gazetteer.entries[gid]
+            span = doc[start:end]
+            claimed.update(range(start, end))
+            found.append((span, _mention(doc_id, sent_ids, span, entry.kind, "DESC", gid)))
+            if entry.kind == "Country" and "regime" in span.text.casefold():
+                index.regime_country = index.regime_country or gid
+    taken = {i for span, _ in found for i in range(span.start, span.end)}
+
+    # 2. named entities (the ruler's carry a gazetteer id).
+    for ent in doc.ents:
+        if any(i in taken for i in range(ent.start, ent.end)):
+            continue
+        if ent.label_ == "NORP":
+            m = _demonym_mention(ent, doc_id, sent_ids, gazetteer, lexicon)
+            if m is not None:
+                found.append((ent, m))
+            continue
+        if ent.label_ not in LABEL_KIND:
+            continue
+        span = _strip_span(ent)
+        if not len(span) or _JUNK.search(span.text) or len(span.text) < 2:
+            continue
+        if _is_title_only(span.text, lexicon) or span.text.islower():
+            continue
+        if span.text.casefold() in lexicon.not_actors:
+            continue
+        gid = ent.ent_id_ or None
+        entry = gazetteer.entries.get(gid) if gid else gazetteer.lookup(span.text)
+        kind = entry.kind if entry else LABEL_KIND[ent.label_]
+        if entry is not None and entry.capital_of and not _is_locative(span):
+            # "Tehran" as an agent stands for Iran's government; "in Tehran" stays a place.
+            gid, kind = entry.capital_of, "Country"
+            if gid not in gazetteer.entries:
+                continue
+        elif entry is not None:
+            gid = entry.id
+        found.append((span, _mention(doc_id, sent_ids, span, kind, ent.label_, gid)))
+
+    # 3. bare anaphors ("the regime") stand for the country the article calls a regime.
+    if index.regime_country:
+        country = index.regime_country
+        occupied = {i for span, _ in found for i in range(span.start, span.end)}
+        for token in doc:
+            if (token.lower_ in lexicon.anaphors and token.i not in occupied
+                    and token.i > 0 and doc[token.i - 1].lower_ in {"the", "this", "that"}
+                    and not any(c.dep_ == "appos" and c.ent_type_ for c in token.children)):
+                span = doc[token.i - 1: token.i + 1]
+                found.append((span, _mention(doc_id, sent_ids, span, "Country", "ANAPHOR", country)))
+
+    for span, mention in sorted(found, key=lambda x: x[0].start):
+        index.add(span, mention)
+    return index
+
+
+def _is_locative(span: Span) -> bool:
+    head = span.root.head
+    return span.root.dep_ == "pobj" and head.lower_ in LOCATIVE and head.head.lemma_ != "fear"
+
+
+def _demonym_mention(ent: Span, doc_id: str, sent_ids: dict[int, int], gazetteer: Gazetteer,
+                     lexicon: Lexicon) -> Mention | None:
+    """A demonym stands for its country when it modifies a state noun ("Iranian officials")."""
+    country = gazetteer.by_demonym.get(ent.text)
+    if country is None:
+        return None
+    head = ent.root.head if ent.root.dep_ in {"amod", "compound", "nmod"} else ent.root
+    if head.lemma_.casefold() not in lexicon.state_nouns and head.lower_ not in lexicon.state_nouns:
+        return None
+    return _mention(doc_id, sent_ids, ent, "Country", "NORP", country)

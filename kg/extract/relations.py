@@ -1,0 +1,298 @@
+"""Actor-to-actor relations from dependency patterns, driven by `kg/data/relations.toml`.
+
+Four pattern families, each a pure function over a parsed doc:
+- `verb_relations`: "X funds Y", "Y was appointed by X", "X negotiates with Y";
+- `noun_relations`: "Iran's support of Hamas", "talks with Iran", "a phone call with Y";
+- `role_relations`: "Hamas leader Ismail Haniyeh", "the head of X, Y", "Y, an officer in X",
+  "a senior adviser to Z";
+- `compound_relations`: "Iran-backed Hamas", "Iranian-funded groups".
+Coordination is followed on both ends ("Hamas and Islamic Jihad leaders").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from spacy.tokens import Doc, Token
+
+from kg.extract.entities import MentionIndex
+from kg.lexicon import Lexicon
+from kg.model import Mention, Relation
+
+__all__ = ["relations", "actor_for"]
+
+SUBJ = frozenset({"nsubj", "csubj"})
+PASS_SUBJ = frozenset({"nsubjpass", "csubjpass"})
+OBJ = frozenset({"dobj", "obj", "dative"})
+WH = frozenset({"who", "which", "that"})
+ORG_KINDS = frozenset({"Organization", "Country"})
+CONFIDENCE = {"role": 0.9, "verb": 0.8, "noun": 0.75, "compound": 0.8}
+
+
+def actor_for(token: Token, index: MentionIndex, *, depth: int = 0) -> list[Mention]:
+    """The actor mentions a token stands for: itself, its apposition, or the state it names.
+
+    "the regime's Supreme Leader Khamenei" -> Khamenei (apposition); "Iran's leaders" ->
+    Iran (a state noun with a possessor); "Hamas rockets" -> Hamas (a compound modifier).
+    """
+    found = index.at(token)
+    if found is not None:
+        return [found]
+    if depth > 1:
+        return []
+    for child in token.children:
+        if child.dep_ == "appos":
+            hit = actor_for(child, index, depth=depth + 1)
+            if hit:
+                return hit
+    if depth == 0:
+        # "the head of X, Y": a role noun stands for the person in apposition to its object
+        for pobj in _pobjs(token, ["of"]):
+            people = [m for c in pobj.children if c.dep_ == "appos"
+                      for m in actor_for(c, index, depth=2) if m.kind == "Person"]
+            if people:
+                return people
+    for child in token.children:
+        if child.dep_ in {"poss", "compound", "amod", "nmod"} and index.at(child) is not None:
+            mention = index.at(child)
+            assert mention is not None
+            if token.lemma_.casefold() in index.state_nouns or mention.kind in ORG_KINDS and child.dep_ == "compound":
+                return [mention]
+    return []
+
+
+def _expand(tokens: list[Token]) -> list[Token]:
+    """A token and the tokens coordinated with it ("Hamas and Islamic Jihad")."""
+    out: list[Token] = []
+    for t in tokens:
+        for c in (t, *t.conjuncts):
+            if c not in out:
+                out.append(c)
+    return out
+
+
+def _actors(tokens: list[Token], index: MentionIndex) -> list[Mention]:
+    out: list[Mention] = []
+    for t in _expand(tokens):
+        for m in actor_for(t, index):
+            if m not in out:
+                out.append(m)
+    return out
+
+
+def _subjects(verb: Token) -> list[Token]:
+    """The subject tokens of a verb, inherited through conjoined verbs, xcomp and relative clauses."""
+    subj = [c for c in verb.children if c.dep_ in SUBJ]
+    if subj and subj[0].lower_ in WH and verb.dep_ == "relcl":
+        return [verb.head]
+    if subj:
+        return subj
+    if verb.dep_ in {"conj", "xcomp", "advcl"} and verb.head.pos_ in {"VERB", "AUX"}:
+        return _subjects(verb.head) if verb.dep_ != "advcl" else []
+    if verb.dep_ == "relcl":
+        return [verb.head]
+    if verb.dep_ == "acl":
+        return []
+    return []
+
+
+def _pobjs(token: Token, preps: list[str]) -> list[Token]:
+    out = []
+    for child in token.children:
+        if child.dep_ in {"prep", "agent"} and child.lower_ in preps:
+            out += [g for g in child.children if g.dep_ == "pobj"]
+    return out
+
+
+def _requires(token: Token, words: list[str]) -> bool:
+    return any(t.lower_ in words or t.lemma_.casefold() in words for t in token.subtree)
+
+
+def _pairs(subjects: list[Mention], objects: list[Mention]) -> Iterator[tuple[Mention, Mention]]:
+    for s in subjects:
+        for o in objects:
+            if s != o and (s.gazetteer_id is None or s.gazetteer_id != o.gazetteer_id):
+                yield s, o
+
+
+def verb_relations(doc: Doc, index: MentionIndex, lexicon: Lexicon) -> Iterator[tuple[Mention, str, Mention, str, Token]]:
+    """Subject-verb-object relations, active and passive."""
+    for verb in doc:
+        if verb.pos_ not in {"VERB", "AUX"}:
+            continue
+        spec = lexicon.verbs.get(verb.lemma_.casefold())
+        if spec is None:
+            continue
+        if "requires" in spec and not _requires(verb, spec["requires"]):
+            continue
+        preps = list(spec.get("prep", []))
+        passive = any(c.dep_ in PASS_SUBJ or c.dep_ == "auxpass" for c in verb.children)
+        if passive:
+            agents = _pobjs(verb, ["by"])
+            subjects = _actors(agents, index)
+            patients = [c for c in verb.children if c.dep_ in PASS_SUBJ]
+            if not patients and verb.dep_ in {"acl", "relcl"}:
+                patients = [verb.head]
+            objects = _actors(patients, index)
+        else:
+            subjects = _actors(_subjects(verb), index)
+            obj_tokens = [c for c in verb.children if c.dep_ in OBJ]
+            obj_tokens += _pobjs(verb, preps + (["to"] if "requires" in spec else []))
+            objects = _actors(obj_tokens, index)
+        for s, o in _pairs(subjects, objects):
+            yield s, spec["property"], o, "verb-passive" if passive else "verb", verb
+
+
+def _governing_subjects(token: Token, index: MentionIndex) -> list[Mention]:
+    """The actors doing what a noun names: its possessor, else the subject of its clause."""
+    poss = [c for c in token.children if c.dep_ == "poss"]
+    if poss:
+        return _actors(poss, index)
+    # the noun is the object of a verb ("held talks with"), or of a preposition attached to
+    # one ("in a phone call with"): the verb's subject is the actor. No further climbing.
+    head = token.head
+    if token.dep_ == "pobj" and head.dep_ == "prep":
+        head = head.head
+    elif token.dep_ not in OBJ:
+        return []
+    if head.pos_ in {"VERB", "AUX"}:
+        return _actors(_subjects(head), index)
+    return []
+
+
+def noun_relations(doc: Doc, index: MentionIndex, lexicon: Lexicon) -> Iterator[tuple[Mention, str, Mention, str, Token]]:
+    """Relations carried by a noun: "Iran's support of Hamas", "talks with Iran"."""
+    for noun in doc:
+        if noun.pos_ not in {"NOUN", "PROPN"} or index.at(noun) is not None:
+            continue
+        spec = lexicon.nouns.get(noun.lower_) or lexicon.nouns.get(noun.lemma_.casefold())
+        if spec is None:
+            continue
+        objects: list[Mention] = []
+        for pobj in _pobjs(noun, list(spec.get("prep", []))):
+            objects += _actors([pobj], index) or _compound_actors(pobj, index)
+        if not objects:
+            continue
+        subjects = _governing_subjects(noun, index)
+        for s, o in _pairs(subjects, objects):
+            yield s, spec["property"], o, "noun", noun
+
+
+def _compound_actors(token: Token, index: MentionIndex) -> list[Mention]:
+    """Actors named as modifiers of a noun: "Hamas rockets" -> Hamas."""
+    out = []
+    for child in token.children:
+        if child.dep_ in {"compound", "poss", "nmod"}:
+            out += actor_for(child, index)
+    return out
+
+
+def _role_key(token: Token, lexicon: Lexicon) -> str | None:
+    """The role a noun names, trying multi-word roles first ("prime minister")."""
+    mods = [c.lower_ for c in token.children if c.dep_ == "compound" and c.is_lower]
+    for n in range(len(mods), -1, -1):
+        key = "-".join([*mods[len(mods) - n:], token.lemma_.casefold()])
+        if key in lexicon.roles:
+            return key
+    lower = token.lower_
+    return lower if lower in lexicon.roles else None
+
+
+def role_relations(doc: Doc, index: MentionIndex, lexicon: Lexicon) -> Iterator[tuple[Mention, str, Mention, str, Token]]:
+    """Person-to-organisation relations from role nouns and appositions."""
+    for role in doc:
+        if role.pos_ not in {"NOUN", "PROPN"}:
+            continue
+        key = _role_key(role, lexicon)
+        if key is None:
+            continue
+        prop = lexicon.roles[key]
+        # the person holding the role
+        holders: list[Mention] = []
+        own = index.at(role)
+        if own is not None and own.kind == "Person":
+            holders = [own]  # role word inside the name span ("Hamas leader Ismail Haniyeh")
+        elif role.dep_ in {"compound", "appos", "nmod"} and index.at(role.head) is not None:
+            holders = [m for m in [index.at(role.head)] if m and m.kind == "Person"]
+        if not holders:
+            holders = [m for c in role.children if c.dep_ == "appos" for m in actor_for(c, index)
+                       if m.kind == "Person"]
+        if not holders:
+            holders = [m for p in _pobjs(role, ["of"]) for c in p.children if c.dep_ == "appos"
+                       for m in actor_for(c, index) if m.kind == "Person"]
+        if not holders and role.dep_ == "attr":
+            holders = [m for m in _actors(_subjects(role.head), index) if m.kind == "Person"]
+        if not holders:
+            continue
+        # the organisation (or, for advisers and allies, the person) the role is held in
+        targets: list[Mention] = []
+        for c in role.children:
+            if c.dep_ in {"compound", "poss", "nmod", "amod"} and index.at(c) is not None:
+                targets += [m for m in [index.at(c)] if m]
+        for pobj in _pobjs(role, ["of", "in", "to", "at", "for", "with"]):
+            targets += _actors([pobj], index)
+        if own is not None and not targets:
+            # the org precedes the role inside one entity span: "Hamas leader Ismail Haniyeh"
+            targets += [index.at(t) for t in doc[role.left_edge.i:role.i] if index.at(t)]  # type: ignore[misc]
+        for person in holders:
+            for target in dict.fromkeys(targets):
+                if target is person or target.kind == "Place":
+                    continue
+                if prop in {"leaderOf", "memberOf"} and target.kind == "Person":
+                    continue
+                yield person, prop, target, "role", role
+
+
+def compound_relations(doc: Doc, index: MentionIndex, lexicon: Lexicon) -> Iterator[tuple[Mention, str, Mention, str, Token]]:
+    """'X-backed Y' relations: the part before the hyphen acts on the actor modified."""
+    for word in doc[2:]:
+        spec = lexicon.compounds.get(word.lower_)
+        if spec is None or doc[word.i - 1].text not in {"-", "‑", "–"}:
+            continue
+        modifier = doc[word.i - 2]
+        sources = actor_for(modifier, index)
+        if not sources:
+            country = index_demonym(modifier, index)
+            sources = [country] if country else []
+        if not sources:
+            continue
+        head = word.head if word.dep_ in {"amod", "compound", "acl"} else word
+        while head.dep_ in {"compound"} and head.head != head:
+            head = head.head
+        targets = _actors([head], index)
+        for src, tgt in _pairs(sources, targets):
+            if spec.get("reverse"):
+                yield tgt, spec["property"], src, "compound", word
+            else:
+                yield src, spec["property"], tgt, "compound", word
+
+
+def index_demonym(token: Token, index: MentionIndex) -> Mention | None:
+    """A demonym before a hyphen ("Iranian-backed") as a mention of its country, if known."""
+    return index.at(token)
+
+
+def relations(doc: Doc, doc_id: str, index: MentionIndex, lexicon: Lexicon, sentences: list[str],
+              hedges: dict[int, tuple[str | None, float]]) -> list[Relation]:
+    """All relations in a doc, deduplicated per sentence, with hedge and confidence."""
+    out: dict[tuple[str, str, str, int], Relation] = {}
+    families = (role_relations, verb_relations, noun_relations, compound_relations)
+    for family in families:
+        for subj, prop, obj, pattern, trigger in family(doc, index, lexicon):
+            sent = index.sent_of[trigger.i]
+            hedge, factor = hedges.get(sent, (None, 1.0))
+            key = (subj.text, prop, obj.text, sent)
+            if key in out:
+                continue
+            out[key] = Relation(
+                doc_id=doc_id,
+                sent=sent,
+                subject=subj,
+                predicate=prop,
+                object=obj,
+                pattern=pattern,
+                confidence=round(CONFIDENCE[pattern.split("-")[0]] * factor, 3),
+                hedge=hedge,
+                trigger=trigger.text,
+            )
+    return list(out.values())

@@ -1,0 +1,181 @@
+"""Read a set of files and folders into a `Corpus` of cleaned, deduplicated articles.
+
+The order matters: blocks shared between pages are cut out before the metadata is read
+(otherwise a teaser's title and byline would be taken for the host's), and near-duplicates
+are scored on the final text, so that a shared teaser does not make two pages look alike.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from kg.errors import InputError
+from kg.ingest.clean import clean, normalize_newlines, normalize_unicode, paragraphs, strip_invisible
+from kg.ingest.dedup import (
+    clusters,
+    drop_repeated_tail_lines,
+    find_shared_blocks,
+    near_duplicates,
+    remove_blocks,
+)
+from kg.ingest.formats import html_to_text, markdown_to_text
+from kg.ingest.metadata import Meta, extract_metadata
+from kg.ingest.patterns import load_patterns
+from kg.ingest.read import discover, read_file
+from kg.model import Article, Skipped
+
+__all__ = ["Corpus", "load_corpus", "slugify", "content_hash"]
+
+SHARED_PREFIX = "shared-"
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """The articles of one input, sorted by id, and the files that could not be read."""
+
+    articles: tuple[Article, ...]
+    skipped: tuple[Skipped, ...] = ()
+
+    def __iter__(self) -> Iterator[Article]:
+        return iter(self.articles)
+
+    def __len__(self) -> int:
+        return len(self.articles)
+
+    def get(self, article_id: str) -> Article | None:
+        """The article with this id, or None."""
+        return next((a for a in self.articles if a.id == article_id), None)
+
+
+@dataclass
+class _Page:
+    path: Path
+    fmt: str
+    lines: list[str]
+    hints: Meta
+
+
+def slugify(name: str) -> str:
+    """A stable id from a file stem: lower-case ASCII letters, digits and hyphens.
+
+    >>> slugify("000_a16ccdde8b467c1f")
+    '000-a16ccdde8b467c1f'
+    >>> slugify("Déjà Vu!")
+    'deja-vu'
+    """
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+
+
+def content_hash(text: str) -> str:
+    """`sha256:<hex>` of a text, as recorded on `Article.content_hash`."""
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _to_text(raw: str, fmt: str) -> tuple[str, Meta]:
+    text = normalize_unicode(strip_invisible(normalize_newlines(raw)))
+    if fmt == "html":
+        text, hints = html_to_text(text)
+    elif fmt == "md":
+        text, hints = markdown_to_text(text)
+    else:
+        hints = Meta()
+    return clean(text), hints
+
+
+def _unique_id(path: Path, taken: set[str]) -> str:
+    """The slug of the file stem; on a clash the suffix, then a hash of the full path, join it."""
+    doc_id = slugify(path.stem) or "doc"
+    if doc_id in taken:
+        doc_id = slugify(path.name) or "doc"
+    if doc_id in taken:
+        digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:8]
+        doc_id = f"{doc_id}-{digest}"
+    taken.add(doc_id)
+    return doc_id
+
+
+def _skip(path: Path, reason: str, strict: bool, skipped: list[Skipped]) -> None:
+    if strict:
+        raise InputError(f"cannot read {path}: {reason}")
+    skipped.append(Skipped(str(path), reason))
+
+
+def load_corpus(paths: Sequence[str | Path], *, max_bytes: int = 20_000_000,
+                strict: bool = False) -> Corpus:
+    """Read article files and folders into cleaned `Article` records.
+
+    Files that cannot be read become `Skipped` entries (or an `InputError` with
+    `strict=True`); a missing path, a folder without article files, or an input with no
+    readable article at all raises `InputError`.
+
+    >>> corpus = load_corpus(["seeds"])  # doctest: +SKIP
+    >>> [a.id for a in corpus.articles][:1]  # doctest: +SKIP
+    ['000-a16ccdde8b467c1f']
+    """
+    patterns = load_patterns()
+    skipped: list[Skipped] = []
+    pages: dict[str, _Page] = {}
+    taken: set[str] = set()
+    for candidate in discover(paths, patterns=patterns):
+        raw, reason = read_file(candidate, max_bytes=max_bytes, patterns=patterns)
+        if raw is None or candidate.fmt is None:
+            _skip(candidate.path, reason or "unreadable", strict, skipped)
+            continue
+        text, hints = _to_text(raw, candidate.fmt)
+        if not text:
+            _skip(candidate.path, "no article text left after removing boilerplate", strict,
+                  skipped)
+            continue
+        doc_id = _unique_id(candidate.path, taken)
+        pages[doc_id] = _Page(candidate.path, candidate.fmt, paragraphs(text), hints)
+    if not pages:
+        given = ", ".join(str(p) for p in paths)
+        first = f" (first: {skipped[0].path}: {skipped[0].reason})" if skipped else ""
+        raise InputError(f"no readable article in {given}: {len(skipped)} file(s) skipped{first}")
+
+    lines = {doc_id: page.lines for doc_id, page in pages.items()}
+    groups = clusters({doc_id: "\n".join(ls) for doc_id, ls in lines.items()})
+    blocks = find_shared_blocks(lines, groups=groups)
+    lines = {doc_id: remove_blocks(ls, blocks) for doc_id, ls in lines.items()}
+    lines = drop_repeated_tail_lines(lines, groups=groups)
+
+    drafts: dict[str, Article] = {}
+    for doc_id, page in pages.items():
+        meta, body = extract_metadata("\n\n".join(lines[doc_id]), page.hints, patterns=patterns)
+        if not body:
+            _skip(page.path, "only text shared with other files (kept as a shared article)",
+                  strict, skipped)
+            continue
+        drafts[doc_id] = Article(
+            id=doc_id, source=page.path.name, text=body, title=meta.title, author=meta.author,
+            date=meta.date, outlet=meta.outlet, path=str(page.path),
+            content_hash=content_hash(body), fmt=page.fmt,
+        )
+    for block in blocks:
+        meta, body = extract_metadata("\n\n".join(block.lines), patterns=patterns)
+        if not body:
+            continue
+        doc_id = SHARED_PREFIX + hashlib.sha256(body.encode("utf-8")).hexdigest()[:10]
+        hosts = tuple(h for h in block.hosts if h in drafts) or block.hosts
+        drafts[doc_id] = Article(
+            id=doc_id, source=doc_id, text=body, title=meta.title, author=meta.author,
+            date=meta.date, outlet=meta.outlet, content_hash=content_hash(body),
+            derived_from=hosts, fmt=pages[block.hosts[0]].fmt,
+        )
+
+    duplicates = near_duplicates({doc_id: a.text for doc_id, a in drafts.items()})
+    articles = []
+    for doc_id in sorted(drafts):
+        article = drafts[doc_id]
+        if doc_id in duplicates:
+            original, score = duplicates[doc_id]
+            article = Article(**{**article.__dict__, "duplicate_of": original,
+                                 "similarity": score})
+        articles.append(article)
+    return Corpus(articles=tuple(articles), skipped=tuple(skipped))

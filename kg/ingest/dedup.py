@@ -1,0 +1,223 @@
+"""Find text that pages share: blocks repeated across pages, and near-duplicate articles.
+
+Two different problems with one tool (word shingles):
+
+* A *shared block* is a paragraph (with its title and byline lines) that sites paste on top
+  of or under many pages, e.g. a teaser of another article. Left in place, its sentences would
+  be credited to every host article; dropped, its facts would be lost. So it is cut out of the
+  hosts and kept once as an article of its own.
+* A *near-duplicate* is the same article published by two sites with small edits. Both are
+  kept (each is a provenance source), but the later one points at the earlier one.
+
+Candidate pairs come from an inverted index of shingles (a shingle shared by very many
+documents is ignored as boilerplate), so the cost grows with the overlaps, not with all pairs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "SharedBlock",
+    "shingles",
+    "overlaps",
+    "near_duplicates",
+    "clusters",
+    "find_shared_blocks",
+    "remove_blocks",
+    "drop_repeated_tail_lines",
+]
+
+#: Words per shingle: long enough that two unrelated articles rarely share one.
+SHINGLE_SIZE = 5
+#: Share of the smaller document's shingles found in the other one.
+THRESHOLD = 0.5
+#: A block of at least this many characters, seen in two unrelated pages, is shared.
+MIN_BLOCK_CHARS = 200
+#: Documents with fewer shingles are too short to call duplicates.
+MIN_SHINGLES = 10
+#: Shingles in more documents than this are boilerplate and skipped when pairing.
+MAX_POSTINGS = 100
+
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class SharedBlock:
+    """Consecutive paragraphs found verbatim in several documents (`hosts`)."""
+
+    lines: tuple[str, ...]
+    hosts: tuple[str, ...]
+
+
+def _key(line: str) -> str:
+    return " ".join(line.split())
+
+
+def shingles(text: str, k: int = SHINGLE_SIZE) -> frozenset[str]:
+    """The set of lower-cased `k`-word sequences of a text.
+
+    >>> sorted(shingles("A b c d e f", k=5))
+    ['a b c d e', 'b c d e f']
+    """
+    words = _WORD.findall(text.lower())
+    return frozenset(" ".join(words[i : i + k]) for i in range(len(words) - k + 1))
+
+
+def overlaps(sets: Mapping[str, frozenset[str]], *, max_postings: int = MAX_POSTINGS,
+             ) -> dict[tuple[str, str], int]:
+    """Count shared shingles for every pair of documents sharing at least one (a < b)."""
+    index: dict[str, list[str]] = defaultdict(list)
+    for doc_id in sorted(sets):
+        for shingle in sets[doc_id]:
+            index[shingle].append(doc_id)
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for postings in index.values():
+        if 1 < len(postings) <= max_postings:
+            for i, a in enumerate(postings):
+                for b in postings[i + 1 :]:
+                    counts[(a, b)] += 1
+    return dict(counts)
+
+
+def _scores(texts: Mapping[str, str], k: int) -> dict[tuple[str, str], float]:
+    sets = {doc_id: shingles(text, k) for doc_id, text in texts.items()}
+    sets = {doc_id: s for doc_id, s in sets.items() if len(s) >= MIN_SHINGLES}
+    return {
+        (a, b): shared / min(len(sets[a]), len(sets[b]))
+        for (a, b), shared in overlaps(sets).items()
+    }
+
+
+def near_duplicates(texts: Mapping[str, str], *, threshold: float = THRESHOLD,
+                    k: int = SHINGLE_SIZE) -> dict[str, tuple[str, float]]:
+    """Map each later near-duplicate id to `(earlier id, containment score)`.
+
+    The earlier document (by id) stays the original. When a document matches several earlier
+    ones, it points at an original rather than at another copy, then at the closest match.
+
+    >>> text = "the minister met the ambassador in paris on monday to discuss the treaty"
+    >>> near_duplicates({"a": text, "b": text + " again", "c": "nothing alike at all here"})
+    {'b': ('a', 1.0)}
+    """
+    matches: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    for (a, b), score in _scores(texts, k).items():
+        if score >= threshold:
+            matches[b].append((a, score))
+    result: dict[str, tuple[str, float]] = {}
+    for doc_id in sorted(matches):
+        best = min(matches[doc_id], key=lambda m: (m[0] in result, -m[1], m[0]))
+        result[doc_id] = (best[0], round(best[1], 4))
+    return result
+
+
+def clusters(texts: Mapping[str, str], *, threshold: float = THRESHOLD) -> dict[str, str]:
+    """Map every id to the smallest id of its group of near-duplicates (itself if alone)."""
+    parent = {doc_id: doc_id for doc_id in texts}
+
+    def root(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for (a, b), score in _scores(texts, SHINGLE_SIZE).items():
+        if score >= threshold:
+            ra, rb = root(a), root(b)
+            parent[max(ra, rb)] = min(ra, rb)
+    return {doc_id: root(doc_id) for doc_id in texts}
+
+
+def _find_run(lines: Sequence[str], run: Sequence[str]) -> int:
+    keys = [_key(line) for line in lines]
+    n = len(run)
+    for i in range(len(keys) - n + 1):
+        if keys[i : i + n] == list(run):
+            return i
+    return -1
+
+
+def find_shared_blocks(docs: Mapping[str, Sequence[str]], *, groups: Mapping[str, str] | None = None,
+                       min_chars: int = MIN_BLOCK_CHARS) -> list[SharedBlock]:
+    """Blocks of paragraphs that recur verbatim in documents of at least two groups.
+
+    `docs` maps ids to paragraphs; `groups` maps ids to their near-duplicate group, so that
+    the common paragraphs of two copies of one article are not mistaken for a shared block.
+    A long paragraph seeds a block; neighbouring paragraphs found in every host too (a title,
+    a byline) join it.
+    """
+    groups = groups or {doc_id: doc_id for doc_id in docs}
+    where: dict[str, set[str]] = defaultdict(set)
+    for doc_id, lines in docs.items():
+        for line in lines:
+            where[_key(line)].add(doc_id)
+
+    def spread(hosts: set[str]) -> int:
+        return len({groups[h] for h in hosts})
+
+    blocks: list[SharedBlock] = []
+    taken: set[str] = set()
+    for doc_id in sorted(docs):
+        keys = [_key(line) for line in docs[doc_id]]
+        for i, key in enumerate(keys):
+            hosts = where[key]
+            if key in taken or len(key) < min_chars or spread(hosts) < 2:
+                continue
+            start, end = i, i + 1
+            while start > 0 and hosts <= where[keys[start - 1]]:
+                start -= 1
+            while end < len(keys) and hosts <= where[keys[end]]:
+                end += 1
+            run = keys[start:end]
+            found = tuple(h for h in sorted(hosts) if _find_run(docs[h], run) >= 0)
+            if spread(set(found)) < 2:
+                run, start = [key], i
+                found = tuple(sorted(hosts))
+            taken.update(k for k in run if len(k) >= min_chars)
+            lines = tuple(docs[doc_id][start : start + len(run)])
+            blocks.append(SharedBlock(lines=lines, hosts=found))
+    return blocks
+
+
+def remove_blocks(lines: Sequence[str], blocks: Sequence[SharedBlock]) -> list[str]:
+    """The paragraphs of one document without any occurrence of the shared blocks."""
+    out = list(lines)
+    for block in blocks:
+        run = [_key(line) for line in block.lines]
+        while (at := _find_run(out, run)) >= 0:
+            del out[at : at + len(run)]
+    return out
+
+
+def drop_repeated_tail_lines(docs: Mapping[str, Sequence[str]], *,
+                             groups: Mapping[str, str] | None = None,
+                             min_chars: int = MIN_BLOCK_CHARS) -> dict[str, list[str]]:
+    """Drop lists of short lines that several unrelated pages end with (related-post links).
+
+    Only the tail after a document's last long paragraph is considered, and only runs of at
+    least two repeated lines, so a repeated quote or heading inside an article survives.
+    """
+    groups = groups or {doc_id: doc_id for doc_id in docs}
+
+    def tail_start(lines: Sequence[str]) -> int:
+        long_at = [i for i, line in enumerate(lines) if len(line) >= min_chars]
+        return long_at[-1] + 1 if long_at else len(lines)
+
+    where: dict[str, set[str]] = defaultdict(set)
+    for doc_id, lines in docs.items():
+        for line in lines[tail_start(lines) :]:
+            where[_key(line)].add(groups[doc_id])
+
+    result: dict[str, list[str]] = {}
+    for doc_id, lines in docs.items():
+        start = tail_start(lines)
+        repeated = [i >= start and len(where[_key(line)]) >= 2 for i, line in enumerate(lines)]
+        drop = [
+            flag and ((i > 0 and repeated[i - 1]) or (i + 1 < len(lines) and repeated[i + 1]))
+            for i, flag in enumerate(repeated)
+        ]
+        result[doc_id] = [line for line, gone in zip(lines, drop) if not gone]
+    return result

@@ -1,0 +1,148 @@
+"""Find article files and turn their bytes into text, or say why a file cannot be read.
+
+Scraped corpora are messy: folders hold images and PDFs beside the articles, old files are in
+cp1252, some are empty. Discovery and decoding therefore never raise for one bad file; they
+return a reason string that the caller records as a `Skipped` (or raises in strict mode).
+Missing paths and folders without any article file are user mistakes and raise `InputError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from kg.errors import InputError
+from kg.ingest.patterns import Patterns, load_patterns
+
+__all__ = ["Candidate", "discover", "decode", "read_file"]
+
+#: Bytes sniffed for magic numbers and NUL bytes.
+_SNIFF = 8192
+#: Share of control characters above which decoded "text" is really binary.
+_MAX_CONTROL_SHARE = 0.01
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A file to read, with its format; `reason` is set when it is already known to be bad."""
+
+    path: Path
+    fmt: str | None
+    reason: str | None = None
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def _walk(folder: Path, patterns: Patterns) -> Iterator[Path]:
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and not _hidden(path, folder):
+            if path.suffix.lower() in patterns.suffixes:
+                yield path
+
+
+def discover(paths: Sequence[str | Path], *, patterns: Patterns | None = None) -> list[Candidate]:
+    """List the files to read from files and folders, sorted and without repeats.
+
+    Folders are searched recursively for the supported suffixes, ignoring hidden files and
+    folders; a file named explicitly is always considered (an unsupported suffix becomes a
+    reason to skip it). Raises `InputError` for a missing path or a folder without articles.
+    """
+    patterns = patterns or load_patterns()
+    if not paths:
+        raise InputError("no input paths given; pass files or folders of articles")
+    seen: set[Path] = set()
+    found: list[Candidate] = []
+    for given in paths:
+        path = Path(given)
+        if not path.exists():
+            raise InputError(f"input path not found: {path}")
+        if path.is_dir():
+            files = list(_walk(path, patterns))
+            if not files:
+                supported = ", ".join(sorted(patterns.suffixes))
+                raise InputError(f"no article files ({supported}) in folder {path}")
+            items = [Candidate(f, patterns.suffixes[f.suffix.lower()]) for f in files]
+        else:
+            fmt = patterns.suffixes.get(path.suffix.lower())
+            reason = None if fmt else f"unsupported file type '{path.suffix or path.name}'"
+            items = [Candidate(path, fmt, reason)]
+        for item in items:
+            key = item.path.resolve()
+            if key not in seen:
+                seen.add(key)
+                found.append(item)
+    return found
+
+
+def _binary_kind(head: bytes, patterns: Patterns) -> str | None:
+    for magic, name in patterns.magic:
+        if head.startswith(magic):
+            return name
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "binary data (NUL bytes)"
+    return None
+
+
+def decode(data: bytes, *, patterns: Patterns | None = None) -> str | None:
+    """Decode article bytes: UTF-8 (with or without BOM) first, else a detected code page.
+
+    Returns None when the bytes are not text in any encoding we trust. charset-normalizer
+    cannot tell the Western code pages apart on short English text (it says cp1250 for
+    cp1252), so any Western guess is decoded as cp1252, the encoding of old English web text.
+
+    >>> decode("café".encode("cp1252"))
+    'café'
+    """
+    patterns = patterns or load_patterns()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes  # heavy import, only for non-UTF-8 files
+
+    best = from_bytes(data).best()
+    if best is None or best.encoding in patterns.western_encodings:
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            # cp1252 leaves five bytes undefined; Latin-1 maps them to C1 controls instead.
+            return data.decode("latin-1") if best is not None else None
+    return str(best)
+
+
+def read_file(candidate: Candidate, *, max_bytes: int, patterns: Patterns | None = None
+              ) -> tuple[str | None, str | None]:
+    """Return `(text, None)` for a readable article file, else `(None, reason)`."""
+    patterns = patterns or load_patterns()
+    if candidate.reason:
+        return None, candidate.reason
+    path = candidate.path
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return None, f"larger than max_bytes ({size:,} > {max_bytes:,} bytes)"
+        data = path.read_bytes()
+    except OSError as e:
+        return None, f"cannot read file: {e.strerror or e}"
+    if not data.strip():
+        return None, "empty file"
+    kind = _binary_kind(data[:_SNIFF], patterns)
+    if kind:
+        return None, f"not a text file: {kind}"
+    text = decode(data, patterns=patterns)
+    if text is None:
+        return None, "undecodable: not UTF-8 and no known text encoding fits"
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
+    if controls > _MAX_CONTROL_SHARE * len(text):
+        return None, "not a text file: too many control characters"
+    if not text.strip():
+        return None, "empty file (whitespace only)"
+    return text, None

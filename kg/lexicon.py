@@ -1,0 +1,205 @@
+"""Load the data files that drive extraction and resolution (gazetteer, countries, titles,
+relation triggers, hedges), validating them so a malformed file fails with one clear line.
+
+Data lives in `kg/data/`; users add actors with their own gazetteer file in the same format.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from kg.errors import DataFileError
+from kg.model import ACTOR_KINDS
+from kg.resources import data_file
+
+__all__ = ["Entry", "Gazetteer", "Lexicon", "load_gazetteer", "load_lexicon"]
+
+NER_LABEL = {"Person": "PERSON", "Organization": "ORG", "Country": "GPE", "Place": "LOC"}
+
+
+@dataclass
+class Entry:
+    """One known actor: canonical label, kind, Wikidata id and every name it goes by."""
+
+    id: str
+    label: str
+    kind: str
+    wikidata: str | None = None
+    aliases: list[str] = field(default_factory=list)
+    descriptors: list[str] = field(default_factory=list)
+    demonyms: list[str] = field(default_factory=list)
+    capital_of: str | None = None
+
+
+@dataclass
+class Gazetteer:
+    """Known actors with lookup by normalised alias and by demonym."""
+
+    entries: dict[str, Entry]
+    by_alias: dict[str, str]  # casefolded alias -> entry id
+    by_demonym: dict[str, str]  # demonym (as written) -> country id
+
+    def lookup(self, name: str) -> Entry | None:
+        """The entry a name refers to, or None. `lookup("IRGC").label` is the expansion."""
+        key = self.by_alias.get(name.casefold())
+        return self.entries.get(key) if key else None
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Trigger words and patterns for relations, hedges and titles (see kg/data/*.toml)."""
+
+    verbs: dict[str, dict[str, Any]]
+    nouns: dict[str, dict[str, Any]]
+    roles: dict[str, str]
+    compounds: dict[str, dict[str, Any]]
+    state_nouns: frozenset[str]
+    anaphors: frozenset[str]
+    hedge_words: frozenset[str]
+    hedge_factor: float
+    attribution: tuple[str, ...]
+    titles: tuple[str, ...]  # longest first
+    not_actors: frozenset[str]
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as e:
+        raise DataFileError(f"{path}: file not found") from e
+    except json.JSONDecodeError as e:
+        raise DataFileError(f"{path}:{e.lineno}:{e.colno}: invalid JSON: {e.msg}") from e
+    except UnicodeDecodeError as e:
+        raise DataFileError(f"{path}: not UTF-8 text") from e
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise DataFileError(f"{path}: invalid TOML: {e}") from e
+    except OSError as e:
+        raise DataFileError(f"{path}: cannot read: {e.strerror}") from e
+
+
+def _entries_from_json(path: Path) -> list[Entry]:
+    data = _read_json(path)
+    actors = data.get("actors") if isinstance(data, dict) else None
+    if not isinstance(actors, list):
+        raise DataFileError(f'{path}: expected an object with an "actors" list')
+    out = []
+    for i, raw in enumerate(actors):
+        if not isinstance(raw, dict) or not raw.get("id") or not raw.get("label"):
+            raise DataFileError(f"{path}: actor #{i + 1} needs at least an id and a label")
+        kind = raw.get("kind", "Organization")
+        if kind not in ACTOR_KINDS:
+            raise DataFileError(
+                f"{path}: actor {raw['id']!r} has kind {kind!r}; use one of {', '.join(ACTOR_KINDS)}"
+            )
+        for key in ("aliases", "descriptors"):
+            if not isinstance(raw.get(key, []), list):
+                raise DataFileError(f"{path}: actor {raw['id']!r}: {key} must be a list")
+        out.append(
+            Entry(
+                id=str(raw["id"]),
+                label=str(raw["label"]),
+                kind=kind,
+                wikidata=raw.get("wikidata"),
+                aliases=[str(a) for a in raw.get("aliases", [])],
+                descriptors=[str(a) for a in raw.get("descriptors", [])],
+                capital_of=raw.get("capital_of"),
+            )
+        )
+    return out
+
+
+def _entries_from_tsv(path: Path) -> list[Entry]:
+    out = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        if len(cols) != 5:
+            raise DataFileError(f"{path}:{n}: expected 5 tab-separated columns, got {len(cols)}")
+        cid, label, qid, names, demonyms = cols
+        out.append(
+            Entry(
+                id=cid,
+                label=label,
+                kind="Country",
+                wikidata=qid or None,
+                aliases=[label, *[x for x in names.split(";") if x]],
+                demonyms=[x for x in demonyms.split(";") if x],
+            )
+        )
+    return out
+
+
+def _merge(into: dict[str, Entry], entry: Entry) -> None:
+    old = into.get(entry.id)
+    if old is None:
+        into[entry.id] = entry
+        return
+    old.aliases += [a for a in entry.aliases if a not in old.aliases]
+    old.descriptors += [a for a in entry.descriptors if a not in old.descriptors]
+    old.demonyms += [a for a in entry.demonyms if a not in old.demonyms]
+    old.wikidata = old.wikidata or entry.wikidata
+    old.capital_of = old.capital_of or entry.capital_of
+
+
+def load_gazetteer(extra: tuple[Path, ...] = ()) -> Gazetteer:
+    """The shipped gazetteer and countries list, plus user files (later files win on labels)."""
+    entries: dict[str, Entry] = {}
+    for entry in _entries_from_tsv(data_file("countries.tsv")):
+        _merge(entries, entry)
+    for path in (data_file("gazetteer.json"), *extra):
+        for entry in _entries_from_json(Path(path)):
+            if entry.id in entries and Path(path) != data_file("gazetteer.json"):
+                entries[entry.id].label = entry.label
+            _merge(entries, entry)
+    by_alias: dict[str, str] = {}
+    by_demonym: dict[str, str] = {}
+    for entry in entries.values():
+        for alias in (entry.label, *entry.aliases):
+            by_alias.setdefault(alias.casefold(), entry.id)
+        for dem in entry.demonyms:
+            by_demonym.setdefault(dem, entry.id)
+    return Gazetteer(entries=entries, by_alias=by_alias, by_demonym=by_demonym)
+
+
+@lru_cache(maxsize=1)
+def load_lexicon() -> Lexicon:
+    """Relation triggers, hedges and titles from kg/data (cached: they never change in a run)."""
+    rel = _read_toml(data_file("relations.toml"))
+    hedges = _read_toml(data_file("hedges.toml"))
+    for section in ("verbs", "nouns", "roles", "compounds", "state"):
+        if section not in rel:
+            raise DataFileError(f"{data_file('relations.toml')}: missing section [{section}]")
+    titles = [
+        line.strip().casefold()
+        for line in data_file("titles.txt").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    not_actors = [
+        line.strip().casefold()
+        for line in data_file("not_actors.txt").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    return Lexicon(
+        not_actors=frozenset(not_actors),
+        verbs=rel["verbs"],
+        nouns=rel["nouns"],
+        roles=rel["roles"],
+        compounds=rel["compounds"],
+        state_nouns=frozenset(rel["state"]["nouns"]),
+        anaphors=frozenset(rel["state"].get("anaphors", [])),
+        hedge_words=frozenset(w.casefold() for w in hedges.get("words", [])),
+        hedge_factor=float(hedges.get("factor", 0.6)),
+        attribution=tuple(p.casefold() for p in hedges.get("attribution", [])),
+        titles=tuple(sorted(set(titles), key=len, reverse=True)),
+    )

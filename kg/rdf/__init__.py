@@ -1,0 +1,1 @@
+"""RDF stage: the ontology namespace, IRIs, records -> triples, validation."""

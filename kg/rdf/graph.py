@@ -1,0 +1,138 @@
+"""Records -> RDF triples under the kg ontology (see docs/graph-shape.md).
+
+Every relation is asserted once as a direct triple and described by one `rdf:Statement` per
+distinct claim (subject, property, object, sentence text): the same sentence in two
+near-duplicate articles gives one statement with two sources, so nothing is counted twice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
+
+from kg.model import Article, Extraction, Relation
+from kg.rdf.iri import digest, slug
+from kg.rdf.namespace import KG, KGR, WD, bind_prefixes
+from kg.resolve import Resolution
+
+__all__ = ["to_graph", "doc_iri", "actor_iri", "date_literal"]
+
+_DATE_TYPES = {4: XSD.gYear, 7: XSD.gYearMonth, 10: XSD.date}
+_WS = re.compile(r"\W+")
+
+
+def doc_iri(doc_id: str) -> URIRef:
+    return KGR[f"doc/{slug(doc_id)}"]
+
+
+def actor_iri(key: str) -> URIRef:
+    return KGR[f"actor/{slug(key)}"]
+
+
+def sentence_iri(doc_id: str, n: int) -> URIRef:
+    return KGR[f"doc/{slug(doc_id)}/s{n}"]
+
+
+def date_literal(iso: str) -> Literal:
+    """An ISO date of any precision as a typed literal: 2024, 2024-04 or 2024-04-14."""
+    datatype = _DATE_TYPES.get(len(iso))
+    if datatype is None:
+        raise ValueError(f"not an ISO 8601 date: {iso!r}")
+    return Literal(iso, datatype=datatype)
+
+
+def _decimal(x: float) -> Literal:
+    return Literal(Decimal(str(round(x, 3))), datatype=XSD.decimal)
+
+
+def _add_document(g: Graph, article: Article) -> None:
+    d = doc_iri(article.id)
+    g.add((d, RDF.type, KG.Document))
+    g.add((d, DCTERMS.identifier, Literal(article.source)))
+    if article.title:
+        g.add((d, DCTERMS.title, Literal(article.title)))
+    if article.author:
+        g.add((d, DCTERMS.creator, Literal(article.author)))
+    if article.date:
+        try:
+            g.add((d, DCTERMS.date, date_literal(article.date)))
+        except ValueError:
+            pass
+    if article.outlet:
+        g.add((d, KG.outlet, Literal(article.outlet)))
+    if article.content_hash:
+        g.add((d, KG.contentHash, Literal(article.content_hash)))
+    if article.duplicate_of:
+        g.add((d, KG.duplicateOf, doc_iri(article.duplicate_of)))
+        if article.similarity is not None:
+            g.add((d, KG.similarity, _decimal(article.similarity)))
+    for host in article.derived_from:
+        g.add((d, PROV.wasDerivedFrom, doc_iri(host)))
+
+
+def _add_sentence(g: Graph, ex: Extraction, n: int) -> URIRef:
+    s = sentence_iri(ex.doc_id, n)
+    if (s, RDF.type, KG.Sentence) not in g:
+        g.add((s, RDF.type, KG.Sentence))
+        g.add((s, KG.text, Literal(ex.sentences[n])))
+        g.add((s, KG.sentenceIndex, Literal(n)))
+        g.add((s, DCTERMS.isPartOf, doc_iri(ex.doc_id)))
+    return s
+
+
+def to_graph(articles: Sequence[Article], extractions: Iterable[Extraction],
+             resolution: Resolution) -> Graph:
+    """The knowledge graph of a corpus: documents, actors, relations with provenance."""
+    g = bind_prefixes(Graph())
+    for article in articles:
+        _add_document(g, article)
+
+    for actor in resolution.actors.values():
+        a = actor_iri(actor.key)
+        g.add((a, RDF.type, KG[actor.kind]))
+        if actor.kind != "Place":
+            g.add((a, RDF.type, KG.Actor))
+        g.add((a, RDFS.label, Literal(actor.label)))
+        for alt in sorted(actor.alt_labels):
+            g.add((a, SKOS.altLabel, Literal(alt)))
+        if actor.wikidata:
+            g.add((a, OWL.sameAs, WD[actor.wikidata]))
+        g.add((a, KG.mentionCount, Literal(actor.mentions)))
+        for doc_id in sorted(actor.docs):
+            g.add((a, KG.mentionedIn, doc_iri(doc_id)))
+
+    claims: dict[str, list[tuple[Extraction, Relation]]] = defaultdict(list)
+    for ex in extractions:
+        for rel in ex.relations:
+            s, o = resolution.of.get(rel.subject), resolution.of.get(rel.object)
+            if s is None or o is None or s == o:
+                continue
+            text = _WS.sub(" ", ex.sentences[rel.sent].casefold()).strip()
+            claims[digest(s, rel.predicate, o, text)].append((ex, rel))
+
+    for key, found in sorted(claims.items()):
+        ex0, rel0 = found[0]
+        s_iri = actor_iri(resolution.of[rel0.subject])
+        o_iri = actor_iri(resolution.of[rel0.object])
+        prop = KG[rel0.predicate]
+        g.add((s_iri, prop, o_iri))
+        st = KGR[f"stmt/{key}"]
+        g.add((st, RDF.type, RDF.Statement))
+        g.add((st, RDF.subject, s_iri))
+        g.add((st, RDF.predicate, prop))
+        g.add((st, RDF.object, o_iri))
+        g.add((st, KG.confidence, _decimal(max(r.confidence for _, r in found))))
+        for ex, rel in found:
+            g.add((st, KG.evidence, _add_sentence(g, ex, rel.sent)))
+            g.add((st, PROV.wasDerivedFrom, doc_iri(ex.doc_id)))
+            g.add((st, KG.pattern, Literal(rel.pattern)))
+            if rel.hedge:
+                g.add((st, KG.hedge, Literal(rel.hedge)))
+            if rel.claimed_by is not None and rel.claimed_by in resolution.of:
+                g.add((st, KG.claimedBy, actor_iri(resolution.of[rel.claimed_by])))
+    return g

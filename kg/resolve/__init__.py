@@ -1,0 +1,195 @@
+"""The resolve stage: one node per real actor, within and across articles.
+
+Every mention starts as a node keyed by what it names (a gazetteer id, or a normalised name
+and a coarse kind); edges join nodes that are the same actor (a surname to the one full name
+it can belong to, an acronym to its expansion, a spelling variant to a gazetteer alias);
+connected components (networkx) are the actors. Ambiguity never merges: a surname shared by
+two people in view ("Klein": Aaron and Philip) is left unresolved rather than guessed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import networkx as nx
+
+from kg.lexicon import Gazetteer, Lexicon
+from kg.model import ACTOR_KINDS, Actor, Extraction, Mention
+from kg.rdf.iri import slug
+from kg.resolve.names import acronyms, clean_name, is_acronym, name_key
+
+__all__ = ["Resolution", "resolve"]
+
+Node = tuple[str, ...]
+_KIND_RANK = {k: i for i, k in enumerate(ACTOR_KINDS)}
+
+
+@dataclass
+class Resolution:
+    """The actors of a corpus and the actor each mention resolved to."""
+
+    actors: dict[str, Actor]
+    of: dict[Mention, str]
+
+    def actor(self, mention: Mention) -> Actor | None:
+        key = self.of.get(mention)
+        return self.actors.get(key) if key else None
+
+
+def _coarse(kind: str) -> str:
+    # NER confuses ORG and GPE for unknown names, so they share one key space.
+    return "P" if kind == "Person" else "O"
+
+
+def _node(mention: Mention, gazetteer: Gazetteer, lexicon: Lexicon, gaz_keys: dict[str, str]) -> tuple[Node, str] | None:
+    """The starting node of a mention and its cleaned name (None when nothing is left)."""
+    if mention.gazetteer_id:
+        entry = gazetteer.entries[mention.gazetteer_id]
+        return ("g", entry.id), clean_name(mention.text, lexicon.titles) or entry.label
+    name = clean_name(mention.text, lexicon.titles)
+    if len(name) < 2 or name.casefold() in lexicon.not_actors:
+        return None
+    entry = gazetteer.lookup(name)
+    if entry is None and name_key(name) in gaz_keys:
+        entry = gazetteer.entries[gaz_keys[name_key(name)]]
+    if entry is not None:
+        return ("g", entry.id), name
+    return ("n", _coarse(mention.kind), name_key(name)), name
+
+
+def resolve(extractions: Iterable[Extraction], gazetteer: Gazetteer, lexicon: Lexicon) -> Resolution:
+    """Cluster the mentions of all extractions into actors (see the module docstring)."""
+    gaz_keys = {}
+    for entry in gazetteer.entries.values():
+        for alias in (entry.label, *entry.aliases):
+            gaz_keys.setdefault(name_key(alias), entry.id)
+
+    node_of: dict[Mention, Node] = {}
+    names: dict[Node, Counter[str]] = defaultdict(Counter)
+    kinds: dict[Node, Counter[str]] = defaultdict(Counter)
+    docs: dict[Node, set[str]] = defaultdict(set)
+    for ex in extractions:
+        for m in ex.mentions:
+            found = _node(m, gazetteer, lexicon, gaz_keys)
+            if found is None:
+                continue
+            node, name = found
+            node_of[m] = node
+            names[node][name] += 1
+            kinds[node][m.kind] += 1
+            docs[node].add(m.doc_id)
+
+    graph = nx.Graph()
+    graph.add_nodes_from(names)
+    dropped: set[Node] = set()
+    _link_people(graph, names, docs, gazetteer, dropped)
+    _link_acronyms(graph, names, gazetteer)
+
+    actors: dict[str, Actor] = {}
+    comp_key: dict[Node, str] = {}
+    for comp in sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda c: c[0]):
+        if all(n in dropped for n in comp):
+            continue
+        actor = _make_actor(comp, names, kinds, docs, gazetteer)
+        key = actor.key
+        if key in actors:  # two distinct actors with one slug: keep both apart
+            key = actor.key = f"{key}-{actor.kind.lower()}"
+        actors[key] = actor
+        for n in comp:
+            comp_key[n] = key
+    of = {m: comp_key[n] for m, n in node_of.items() if n in comp_key}
+    for m, key in of.items():
+        actors[key].mentions += 1
+        actors[key].alt_labels.add(clean_name(m.text))
+    for actor in actors.values():
+        actor.alt_labels.discard(actor.label)
+        actor.alt_labels = {a for a in actor.alt_labels if a}
+    return Resolution(actors=actors, of=of)
+
+
+def _link_people(graph: nx.Graph, names: dict[Node, Counter[str]], docs: dict[Node, set[str]],
+                 gazetteer: Gazetteer, dropped: set[Node]) -> None:
+    """Join surname-only and partial names to the one full name they can belong to."""
+    full: dict[str, list[Node]] = defaultdict(list)  # last word -> person nodes with >= 2 words
+    suffixes: dict[str, list[Node]] = defaultdict(list)
+    for node in names:
+        words = _person_words(node, gazetteer)
+        for ws in words:
+            if len(ws) >= 2:
+                if node not in full[ws[-1]]:
+                    full[ws[-1]].append(node)
+                for i in range(1, len(ws) - 1):
+                    suffixes[" ".join(ws[i:])].append(node)
+    for node in list(names):
+        if node[0] != "n" or node[1] != "P":
+            continue
+        words = node[2].split()
+        if len(words) == 1:
+            cands = [c for c in full.get(words[0], []) if c != node]
+        else:
+            cands = [c for c in suffixes.get(node[2], []) if c != node]
+        cands = list(dict.fromkeys(cands))
+        if not cands:
+            continue
+        same_doc = [c for c in cands if docs[c] & docs[node]]
+        pick = same_doc if same_doc else cands
+        if len(pick) == 1:
+            graph.add_edge(node, pick[0])
+        else:
+            dropped.add(node)  # ambiguous: never guess between two people
+
+
+def _person_words(node: Node, gazetteer: Gazetteer) -> list[list[str]]:
+    if node[0] == "g":
+        entry = gazetteer.entries[node[1]]
+        if entry.kind != "Person":
+            return []
+        return [name_key(a).split() for a in {entry.label, *entry.aliases}]
+    if node[1] == "P":
+        return [node[2].split()]
+    return []
+
+
+def _link_acronyms(graph: nx.Graph, names: dict[Node, Counter[str]], gazetteer: Gazetteer) -> None:
+    """Join an acronym ("NCRI") to the one organisation name it abbreviates."""
+    expansions: dict[str, list[Node]] = defaultdict(list)
+    for node, counter in names.items():
+        if node[0] == "n" and node[1] == "P":
+            continue
+        for name in counter:
+            for acr in acronyms(name):
+                if node not in expansions[acr]:
+                    expansions[acr].append(node)
+    for node, counter in names.items():
+        if node[0] != "n" or node[1] == "P":
+            continue
+        name = counter.most_common(1)[0][0]
+        if not is_acronym(name):
+            continue
+        cands = [c for c in expansions.get(name.replace(".", ""), []) if c != node]
+        if len(cands) == 1:
+            graph.add_edge(node, cands[0])
+
+
+def _make_actor(comp: list[Node], names: dict[Node, Counter[str]], kinds: dict[Node, Counter[str]],
+                docs: dict[Node, set[str]], gazetteer: Gazetteer) -> Actor:
+    all_names: Counter[str] = Counter()
+    all_kinds: Counter[str] = Counter()
+    all_docs: set[str] = set()
+    for n in comp:
+        all_names.update(names[n])
+        all_kinds.update(kinds[n])
+        all_docs |= docs[n]
+    entry = next((gazetteer.entries[n[1]] for n in comp if n[0] == "g"), None)
+    if entry is not None:
+        kind = entry.kind
+        if kind == "Place" and entry.capital_of is None and all_kinds:
+            kind = "Place"
+        return Actor(key=entry.id, label=entry.label, kind=kind, alt_labels=set(all_names),
+                     wikidata=entry.wikidata, docs=all_docs)
+    kind = max(all_kinds, key=lambda k: (all_kinds[k], -_KIND_RANK[k]))
+    # the canonical name: the longest name seen at least as often as any shorter one
+    label = max(all_names, key=lambda s: (len(s.split()), all_names[s], s))
+    return Actor(key=slug(label), label=label, kind=kind, alt_labels=set(all_names), docs=all_docs)

@@ -1,0 +1,135 @@
+"""The offline network view: one self-contained HTML file drawn from a kg RDF graph.
+
+Reads the graph only through docs/graph-shape.md (actors, relations with their claims,
+events, documents), lays it out, and writes a page that works from disk with no network:
+vis-network is inlined from the pyvis package and the graph travels as inert JSON.
+
+>>> from rdflib import Graph
+>>> import tempfile, pathlib
+>>> out = pathlib.Path(tempfile.mkdtemp()) / "graph.html"
+>>> write_html(Graph(), out)
+ViewStats(nodes=0, edges=0, truncated=False, total_nodes=0, total_edges=0)
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from rdflib import Graph
+
+from kg.errors import BuildError, InputError
+from kg.viz.page import render_page
+from kg.viz.read import read_view_data
+from kg.viz.select import select
+
+__all__ = ["ViewStats", "render_html", "write_html", "view_file"]
+
+
+@dataclass(frozen=True)
+class ViewStats:
+    """What the page shows; ``truncated`` is true when ``max_nodes`` cut the graph."""
+
+    nodes: int
+    edges: int
+    truncated: bool
+    total_nodes: int = 0  # before truncation (after the ego view)
+    total_edges: int = 0
+
+
+def render_html(
+    graph: Graph,
+    *,
+    focus: str | None = None,
+    hops: int = 2,
+    events: Literal["edges", "nodes"] = "edges",
+    max_nodes: int = 2000,
+    title: str = "kg",
+) -> tuple[str, ViewStats]:
+    """The page as a string with its counts; ``write_html`` is what most callers want."""
+    data = read_view_data(graph)
+    sel = select(data, focus=focus, hops=hops, events=events, max_nodes=max_nodes)
+    page = render_page(data, sel, title=title, events_mode=events)
+    stats = ViewStats(
+        nodes=len(sel.nodes),
+        edges=len(sel.edges),
+        truncated=sel.truncated,
+        total_nodes=sel.total_nodes,
+        total_edges=sel.total_edges,
+    )
+    return page, stats
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Temporary file in the same folder, then ``os.replace``: readers never see half a page."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            # mkstemp makes the file private (0600); a page is meant to be shared.
+            os.chmod(tmp, 0o644)
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as e:
+        raise BuildError(
+            f"cannot write the view to {path}: {e.strerror or e}; check the folder is writable"
+        ) from e
+
+
+def write_html(
+    graph: Graph,
+    path: Path,
+    *,
+    focus: str | None = None,
+    hops: int = 2,
+    events: Literal["edges", "nodes"] = "edges",
+    max_nodes: int = 2000,
+    title: str = "kg",
+) -> ViewStats:
+    """Write the interactive network view of ``graph`` to ``path`` (UTF-8, atomically).
+
+    ``focus`` (an actor IRI, label or other name) with ``hops`` keeps only the actors within
+    that many links of it; ``events`` draws events as agent -> target edges or as nodes of
+    their own; past ``max_nodes`` only the most important nodes (PageRank) are kept and the
+    page says so. Graphs past 300 nodes get their layout here and physics off, so they draw
+    in seconds rather than never.
+    """
+    page, stats = render_html(
+        graph, focus=focus, hops=hops, events=events, max_nodes=max_nodes, title=title
+    )
+    _write_atomic(Path(path), page)
+    return stats
+
+
+def view_file(
+    src: Path,
+    out: Path,
+    *,
+    focus: str | None = None,
+    hops: int = 2,
+    events: Literal["edges", "nodes"] = "edges",
+    max_nodes: int = 2000,
+    title: str | None = None,
+) -> ViewStats:
+    """Read a Turtle graph file (as ``kg build`` writes it) and write its view to ``out``."""
+    src = Path(src)
+    graph = Graph()
+    try:
+        graph.parse(src, format="turtle")
+    except FileNotFoundError as e:
+        raise InputError(f"no graph file at {src}; run `kg build` first or give its path") from e
+    except Exception as e:  # rdflib raises many parser error types
+        raise InputError(f"{src} is not readable Turtle: {e}") from e
+    return write_html(
+        graph, out, focus=focus, hops=hops, events=events, max_nodes=max_nodes,
+        title=title or src.stem,
+    )

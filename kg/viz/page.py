@@ -1,0 +1,333 @@
+"""Turn a selection into one self-contained HTML page: pyvis for the network, our own panels.
+
+pyvis 0.3.2 renders the vis-network canvas (its ``in_line`` mode inlines vis-network's JS and
+CSS from the package) but still links Bootstrap from a CDN, and its notebook-oriented
+``show()`` fails outside Jupyter. So we call ``generate_html()`` and post-process: drop every
+external ``<script src>``/``<link href>``, then add our CSS, panels, the graph data as inert
+JSON and a small script that builds the panels with ``textContent`` only.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+from importlib import resources
+from string import Template
+from typing import Any
+
+from pyvis.edge import Edge
+from pyvis.network import Network
+
+from kg.errors import BuildError
+from kg.viz.layout import PHYSICS_LIMIT, positions
+from kg.viz.read import ViewData
+from kg.viz.select import EdgeSpec, Selection
+from kg.viz.style import FAMILY_COLOUR, KIND_STYLE, family_of
+
+__all__ = ["render_page", "script_json"]
+
+_EXTERNAL = re.compile(
+    r"<script\b[^>]*\bsrc\s*=\s*[\"']?(?:https?:)?//[^>]*>\s*</script\s*>"
+    r"|<link\b[^>]*\bhref\s*=\s*[\"']?(?:https?:)?//[^>]*>",
+    re.IGNORECASE | re.DOTALL,
+)
+# After clean-up no element may load anything: the page is one file.
+_LEFTOVER = re.compile(r"<script\b[^>]*\bsrc\s*=|<link\b|<img\b|<iframe\b", re.IGNORECASE)
+# pyvis's template keeps commented-out <script src> links to node_modules; the inlined
+# vis-network, utils.js and CSS contain no "<!--", so every comment is template text.
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_HEADING = re.compile(r"<center>\s*<h1>\s*</h1>\s*</center>", re.IGNORECASE)
+_WIKIDATA = re.compile(r"https?://www\.wikidata\.org/entity/(Q[0-9]+)")
+_LABEL_MAX = 40
+
+
+def script_json(obj: Any) -> str:
+    """JSON safe to put inside a ``<script>`` element: no ``<``, ``>``, ``&`` or U+2028/9.
+
+    >>> script_json({"a": "</script>"})
+    '{"a":"\\\\u003c/script\\\\u003e"}'
+    """
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    for raw, escaped in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"),
+                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(raw, escaped)
+    return text
+
+
+def _asset(name: str) -> str:
+    return resources.files("kg.viz").joinpath(name).read_text(encoding="utf-8")
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= _LABEL_MAX else label[: _LABEL_MAX - 1] + "\u2026"
+
+
+class _Docs:
+    """Documents get small integer ids in the page; only the ones referenced are shipped."""
+
+    def __init__(self, data: ViewData) -> None:
+        self.data = data
+        self.index: dict[str, int] = {}
+
+    def id(self, iri: str) -> int:
+        if iri not in self.index:
+            self.index[iri] = len(self.index)
+        return self.index[iri]
+
+    def ids(self, iris: Any) -> list[int]:
+        return sorted({self.id(i) for i in iris if i})
+
+    def dates(self, iris: Any) -> list[str]:
+        return sorted({self.data.docs[i].date for i in iris if i in self.data.docs
+                       and self.data.docs[i].date})
+
+    def table(self) -> list[list[str]]:
+        rows = [["", "", "", ""]] * len(self.index)
+        for iri, i in self.index.items():
+            doc = self.data.docs.get(iri)
+            rows[i] = [doc.title, doc.outlet, doc.date, doc.file] if doc else ["", "", "", ""]
+        return rows
+
+
+def _event_key(cls: str) -> str:
+    return "ev:" + cls
+
+
+def _payload_event(data: ViewData, i: int, docs: _Docs) -> dict[str, Any]:
+    ev = data.events[i]
+
+    def labels(iris: tuple[str, ...]) -> list[str]:
+        return [data.actors[a].label for a in iris if a in data.actors]
+
+    all_docs = list(ev.docs) + [d for _, d in ev.sentences]
+    return {
+        "cls": ev.cls,
+        "key": _event_key(ev.cls),
+        "label": ev.label,
+        "agents": labels(ev.agents),
+        "targets": labels(ev.targets),
+        "places": labels(ev.places),
+        "date": ev.date or "",
+        "dateText": ev.date_text or "",
+        "trigger": ev.trigger or "",
+        "plover": ev.plover or "",
+        "cameo": ev.cameo or "",
+        "s": [[text, docs.id(d) if d else -1] for text, d in ev.sentences],
+        "d": docs.ids(ev.docs),
+        "docs": docs.ids(all_docs),
+        "dates": [ev.date] if ev.date else docs.dates(all_docs),
+        "c": ev.confidence or "",
+        "h": ev.hedge or "",
+        "by": ev.claimed_by or "",
+        "at": "",
+        "q": ev.quote or "",
+        "edges": [],
+        "node": None,
+        "focus": None,
+    }
+
+
+def _build(data: ViewData, sel: Selection, *, events_mode: str) -> tuple[Network, dict[str, Any]]:
+    """The pyvis network and the JSON payload for the panels, with matching ids."""
+    big = len(sel.nodes) > PHYSICS_LIMIT
+    node_id = {key: f"n{i}" for i, key in enumerate(sel.nodes)}
+    docs = _Docs(data)
+    top = max((sel.importance.get(k, 0.0) for k in sel.nodes), default=0.0) or 1.0
+    coords = positions(sel.nodes, [(e.source, e.target) for e in sel.edges]) if big else {}
+
+    net = Network(height="100%", width="100%", directed=True, cdn_resources="in_line")
+    net.options = _options(big)
+    nodes: list[dict[str, Any]] = []
+    kept_actors = {k for k in sel.nodes if k in data.actors}
+    event_ids = sorted({e.index for e in sel.edges if e.kind != "relation"}
+                       | {i for i, ev in enumerate(data.events)
+                          if kept_actors.intersection((*ev.agents, *ev.targets, *ev.places))})
+    event_pos = {i: n for n, i in enumerate(event_ids)}
+    events = [_payload_event(data, i, docs) for i in event_ids]
+
+    for key in sel.nodes:
+        nid = node_id[key]
+        size = 8.0 + 30.0 * math.sqrt(sel.importance.get(key, 0.0) / top)
+        actor = data.actors.get(key)
+        if actor is not None:
+            shape, colour, _ = KIND_STYLE.get(actor.kind, KIND_STYLE["Actor"])
+            wd = _WIKIDATA.fullmatch(actor.wikidata or "")
+            nodes.append({
+                "id": nid, "label": actor.label, "alt": list(actor.alt), "kind": actor.kind,
+                "types": list(actor.types), "mentions": actor.mentions,
+                "wd": f"https://www.wikidata.org/wiki/{wd.group(1)}" if wd else None,
+                "docs": docs.ids(actor.docs),
+            })
+            label = _short(actor.label)
+        else:
+            ev_index = sel.events[key]
+            ev = data.events[ev_index]
+            shape, colour, _ = KIND_STYLE["Event"]
+            colour = FAMILY_COLOUR[family_of(ev.cls, event=True)]
+            size = min(size, 14.0)
+            pos = event_pos[ev_index]
+            events[pos]["node"] = nid
+            nodes.append({
+                "id": nid, "label": ev.label, "alt": [], "kind": "Event", "types": [ev.cls],
+                "mentions": 0, "wd": None, "event": pos, "key": _event_key(ev.cls),
+                "docs": events[pos]["docs"], "dates": events[pos]["dates"],
+            })
+            label = ev.cls + (f" {ev.date}" if ev.date else "")
+        options: dict[str, Any] = {"size": round(size, 1), "borderWidth": 1}
+        if key in coords:
+            options["x"], options["y"] = coords[key]
+        # add_node checks ids with a list scan; fine at a few thousand nodes.
+        net.add_node(nid, label=label, shape=shape, color=colour, **options)
+
+    edges: list[dict[str, Any]] = []
+    for j, spec in enumerate(sel.edges):
+        eid = f"e{j}"
+        payload, vis = _edge(data, spec, eid, docs, event_pos, events)
+        payload.update({"id": eid, "from": node_id[spec.source], "to": node_id[spec.target]})
+        edges.append(payload)
+        # pyvis's add_edge checks both ends with a list scan per edge (quadratic on big
+        # graphs); the ends are known to exist, so build the same Edge object directly.
+        net.edges.append(Edge(node_id[spec.source], node_id[spec.target], True, id=eid, **vis).options)
+
+    for pos, i in enumerate(event_ids):
+        ev = data.events[i]
+        for a in (*ev.agents, *ev.targets, *ev.places):
+            if a in node_id:
+                events[pos]["focus"] = node_id[a]
+                break
+
+    table = docs.table()
+    return net, {
+        "nodes": nodes,
+        "edges": edges,
+        "events": events,
+        "docs": table,
+        "docOrder": sorted(range(len(table)), key=lambda i: (table[i][2], table[i][0], i)),
+        "legend": _legend(nodes, edges),
+        "physics": not big,
+        "focus": node_id.get(sel.focus) if sel.focus else None,
+        "mode": events_mode,
+    }
+
+
+def _edge(data: ViewData, spec: EdgeSpec, eid: str, docs: _Docs, event_pos: dict[int, int],
+          events: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Payload and vis options of one edge; tooltips carry only ontology names, never data."""
+    if spec.kind == "relation":
+        rel = data.relations[spec.index]
+        family = family_of(rel.predicate)
+        colour = FAMILY_COLOUR[family]
+        claims = [{
+            "s": [[text, docs.id(d) if d else -1] for text, d in c.sentences],
+            "d": docs.ids(c.docs),
+            "c": c.confidence or "", "h": c.hedge or "", "by": c.claimed_by or "",
+            "at": c.attributed_to or "",
+        } for c in rel.claims]
+        all_docs = [d for c in rel.claims for d in (*c.docs, *(d for _, d in c.sentences))]
+        payload = {"kind": "relation", "rel": rel.predicate, "key": "rel:" + rel.predicate,
+                   "family": family, "claims": claims, "docs": docs.ids(all_docs),
+                   "dates": docs.dates(all_docs)}
+        width = 1.0 + math.log2(max(1, len(rel.claims)))
+        vis = {"title": rel.predicate, "color": {"color": colour, "highlight": colour,
+                                                 "hover": colour}, "width": round(width, 2)}
+        return payload, vis
+    pos = event_pos[spec.index]
+    ev = events[pos]
+    ev["edges"].append(eid)
+    family = family_of(ev["cls"], event=True)
+    colour = FAMILY_COLOUR[family]
+    payload = {"kind": spec.kind, "rel": ev["cls"] if spec.kind == "event" else spec.role,
+               "key": ev["key"], "family": family, "event": pos, "docs": ev["docs"],
+               "dates": ev["dates"]}
+    if spec.kind == "event":
+        vis = {"title": f"{ev['cls']} (event)", "dashes": True, "width": 1.5,
+               "color": {"color": colour, "highlight": colour, "hover": colour}}
+    else:
+        vis = {"title": spec.role or "", "dashes": spec.role == "place", "width": 1.0,
+               "color": {"color": "#9e9e9e", "highlight": colour, "hover": colour}}
+    return payload, vis
+
+
+def _legend(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> dict[str, Any]:
+    kind_count: dict[str, int] = {}
+    for n in nodes:
+        if n["kind"] != "Event":
+            kind_count[n["kind"]] = kind_count.get(n["kind"], 0) + 1
+    key_count: dict[str, tuple[str, str, int]] = {}
+    for item in edges + [n for n in nodes if n["kind"] == "Event"]:
+        key = item["key"]
+        name = key.split(":", 1)[1] + (" (event)" if key.startswith("ev:") else "")
+        family = item.get("family") or family_of(key.split(":", 1)[1], event=True)
+        prev = key_count.get(key, (name, family, 0))
+        key_count[key] = (name, family, prev[2] + 1)
+    kinds = [[k, KIND_STYLE[k][1], KIND_STYLE[k][2], kind_count[k]]
+             for k in KIND_STYLE if k in kind_count]
+    keys = [[k, v[0], v[1], v[2]] for k, v in sorted(key_count.items())]
+    return {"kinds": kinds, "keys": keys, "families": dict(FAMILY_COLOUR)}
+
+
+def _options(big: bool) -> dict[str, Any]:
+    """vis-network options: physics for small graphs, fixed positions past PHYSICS_LIMIT."""
+    options: dict[str, Any] = {
+        "nodes": {"font": {"size": 14, "face": "sans-serif", "strokeWidth": 3,
+                           "strokeColor": "#ffffff"}},
+        "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.5}},
+                  "smooth": False if big else {"type": "dynamic"},
+                  "selectionWidth": 2},
+        "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": big,
+                        "hideEdgesOnZoom": big, "navigationButtons": False},
+        "layout": {"randomSeed": 7, "improvedLayout": not big},
+    }
+    if big:
+        options["physics"] = {"enabled": False}
+    else:
+        options["physics"] = {
+            "enabled": True,
+            "solver": "forceAtlas2Based",
+            "forceAtlas2Based": {"gravitationalConstant": -80, "springLength": 120,
+                                 "avoidOverlap": 0.4},
+            "stabilization": {"enabled": True, "iterations": 400, "fit": True},
+        }
+    return options
+
+
+def render_page(data: ViewData, sel: Selection, *, title: str, events_mode: str) -> str:
+    """The full HTML page for ``sel``: self-contained, no network request when opened."""
+    net, payload = _build(data, sel, events_mode=events_mode)
+    page = net.generate_html(name="graph.html")
+    page = _HEADING.sub("", _EXTERNAL.sub("", _COMMENT.sub("", page)))
+    if _LEFTOVER.search(page):
+        raise BuildError(
+            "the pyvis template still links an external resource after clean-up; "
+            "pyvis may have changed: pin pyvis==0.3.2"
+        )
+    stats = f"{len(sel.nodes):,} nodes \u00b7 {len(sel.edges):,} edges"
+    notice = ""
+    if sel.truncated:
+        notice = (
+            f'<div id="kg-notice" role="note">Showing the {len(sel.nodes):,} most important '
+            f"of {sel.total_nodes:,} nodes (PageRank); {sel.total_edges - len(sel.edges):,} "
+            "edges are left out. Use a focus actor (kg view --focus NAME) or a larger "
+            "--max-nodes to see the rest.</div>"
+        )
+    body = Template(_asset("view.html")).substitute(
+        title=html.escape(title), stats=html.escape(stats), notice=notice
+    )
+    head = (
+        f"<title>{html.escape(title)}</title>\n"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<style>\n{_asset('view.css')}</style>\n"
+    )
+    tail = (
+        f'<script type="application/json" id="kg-data">{script_json(payload)}</script>\n'
+        f"<script>\n{_asset('view.js')}</script>\n"
+    )
+    cut = page.index("</head>")
+    page = page[:cut] + head + page[cut:]
+    cut = page.index("<body>") + len("<body>")
+    page = page[:cut] + "\n" + body + page[cut:]
+    cut = page.rindex("</body>")
+    page = page[:cut] + tail + page[cut:]
+    return "<!DOCTYPE html>\n" + page.lstrip()
