@@ -193,6 +193,32 @@ def rank_command(
     out.print(table)
 
 
+@app.command("view")
+def view_command(
+    graph: Path = typer.Option(DEFAULT_OUT / "graph.ttl", "--graph", help=_GRAPH_HELP),
+    out_file: Optional[Path] = typer.Option(
+        None, "--out", "-o", help="HTML file to write (default: the graph's name with .html)."
+    ),
+    focus: Optional[str] = typer.Option(
+        None, "--focus", help="Show only the actors near this one (IRI, label or other name)."
+    ),
+    hops: int = typer.Option(2, "--hops", min=0, help="With --focus: how many links away."),
+    events: str = typer.Option("edges", "--events", help="Draw events as 'edges' or 'nodes'."),
+    max_nodes: int = typer.Option(
+        2000, "--max-nodes", min=1, help="Keep only the most important nodes past this many."
+    ),
+    title: Optional[str] = typer.Option(None, "--title", help="Page title."),
+) -> None:
+    """Write the interactive network view (one offline HTML file) of the graph."""
+    from kg.viz import view_file
+
+    target = out_file or graph.with_suffix(".html")
+    stats = view_file(graph, target, focus=focus, hops=hops, events=events,  # type: ignore[arg-type]
+                      max_nodes=max_nodes, title=title)
+    note = f" (truncated from {stats.total_nodes:,} nodes)" if stats.truncated else ""
+    err.print(f"wrote {target}: {stats.nodes:,} nodes, {stats.edges:,} edges{note}")
+
+
 def main() -> None:
     """Entry point of the console script: run the app, turning KGError into one line."""
     try:

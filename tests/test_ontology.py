@@ -25,6 +25,7 @@ from kg.rdf.namespace import (
     SEM,
     SYMMETRIC_PROPERTIES,
     bind_prefixes,
+    kg_term,
 )
 from kg.rdf.validate import ontology_path, shapes_path, validate
 
@@ -148,7 +149,7 @@ def test_relation_properties(ontology: Graph) -> None:
 
 @pytest.mark.parametrize("name", RELATION_PROPERTIES)
 def test_relation_property_is_actor_to_actor(ontology: Graph, name: str) -> None:
-    prop = KG[name]
+    prop = kg_term(name)
     assert (prop, RDF.type, OWL.ObjectProperty) in ontology
     assert ontology.value(prop, RDFS.domain) == KG.Actor
     assert ontology.value(prop, RDFS.range) == KG.Actor
@@ -165,10 +166,10 @@ def test_event_classes_are_the_subclasses_of_event(ontology: Graph) -> None:
 
 @pytest.mark.parametrize("name", EVENT_CLASSES)
 def test_event_class_plover_type(ontology: Graph, name: str) -> None:
-    plover = {str(o) for o in ontology.objects(KG[name], KG.ploverType)}
+    plover = {str(o) for o in ontology.objects(kg_term(name), KG.ploverType)}
     expected = PLOVER[name]
     assert plover == ({expected} if expected else set())
-    for code in ontology.objects(KG[name], KG.cameoCode):
+    for code in ontology.objects(kg_term(name), KG.cameoCode):
         assert re.fullmatch(r"[0-2][0-9]", str(code)), f"{name}: CAMEO root {code!r}"
 
 
@@ -186,7 +187,7 @@ def test_ontology_header(ontology: Graph) -> None:
 
 @pytest.mark.parametrize("name", kg_terms())
 def test_term_has_label_comment_and_domain_range(ontology: Graph, name: str) -> None:
-    term = KG[name]
+    term = kg_term(name)
     assert ontology.value(term, RDFS.label) is not None, f"kg:{name} has no rdfs:label"
     assert ontology.value(term, RDFS.comment) is not None, f"kg:{name} has no rdfs:comment"
     if (term, RDF.type, OWL.Class) not in ontology:

@@ -129,6 +129,11 @@ def find_mentions(doc: Doc, doc_id: str, gazetteer: Gazetteer, lexicon: Lexicon,
             continue
         if _is_title_only(span.text, lexicon) or span.text.islower():
             continue
+        if span.text in gazetteer.by_demonym and not ent.ent_id_:
+            continue  # "Palestinians" tagged ORG: a people, not an actor
+        last = span[-1].lemma_.casefold()
+        if ent.label_ == "ORG" and not ent.ent_id_ and (last in lexicon.roles or last in lexicon.titles):
+            continue  # "Israeli National Security Adviser": a role, not an organisation
         if span.text.casefold() in lexicon.not_actors:
             continue
         gid = ent.ent_id_ or None

@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg.errors import InputError
-from kg.ingest.clean import clean, normalize_newlines, normalize_unicode, paragraphs, strip_invisible
+from kg.ingest.clean import (
+    clean,
+    normalize_newlines,
+    normalize_unicode,
+    paragraphs,
+    strip_invisible,
+)
 from kg.ingest.dedup import (
     clusters,
     drop_repeated_tail_lines,
@@ -106,8 +112,9 @@ def _skip(path: Path, reason: str, strict: bool, skipped: list[Skipped]) -> None
     skipped.append(Skipped(str(path), reason))
 
 
-def load_corpus(paths: Sequence[str | Path], *, max_bytes: int = 20_000_000,
-                strict: bool = False) -> Corpus:
+def load_corpus(
+    paths: Sequence[str | Path], *, max_bytes: int = 20_000_000, strict: bool = False
+) -> Corpus:
     """Read article files and folders into cleaned `Article` records.
 
     Files that cannot be read become `Skipped` entries (or an `InputError` with
@@ -129,8 +136,9 @@ def load_corpus(paths: Sequence[str | Path], *, max_bytes: int = 20_000_000,
             continue
         text, hints = _to_text(raw, candidate.fmt)
         if not text:
-            _skip(candidate.path, "no article text left after removing boilerplate", strict,
-                  skipped)
+            _skip(
+                candidate.path, "no article text left after removing boilerplate", strict, skipped
+            )
             continue
         doc_id = _unique_id(candidate.path, taken)
         pages[doc_id] = _Page(candidate.path, candidate.fmt, paragraphs(text), hints)
@@ -149,13 +157,24 @@ def load_corpus(paths: Sequence[str | Path], *, max_bytes: int = 20_000_000,
     for doc_id, page in pages.items():
         meta, body = extract_metadata("\n\n".join(lines[doc_id]), page.hints, patterns=patterns)
         if not body:
-            _skip(page.path, "only text shared with other files (kept as a shared article)",
-                  strict, skipped)
+            _skip(
+                page.path,
+                "only text shared with other files (kept as a shared article)",
+                strict,
+                skipped,
+            )
             continue
         drafts[doc_id] = Article(
-            id=doc_id, source=page.path.name, text=body, title=meta.title, author=meta.author,
-            date=meta.date, outlet=meta.outlet, path=str(page.path),
-            content_hash=content_hash(body), fmt=page.fmt,
+            id=doc_id,
+            source=page.path.name,
+            text=body,
+            title=meta.title,
+            author=meta.author,
+            date=meta.date,
+            outlet=meta.outlet,
+            path=str(page.path),
+            content_hash=content_hash(body),
+            fmt=page.fmt,
         )
     for block in blocks:
         meta, body = extract_metadata("\n\n".join(block.lines), patterns=patterns)
@@ -164,9 +183,16 @@ def load_corpus(paths: Sequence[str | Path], *, max_bytes: int = 20_000_000,
         doc_id = SHARED_PREFIX + hashlib.sha256(body.encode("utf-8")).hexdigest()[:10]
         hosts = tuple(h for h in block.hosts if h in drafts) or block.hosts
         drafts[doc_id] = Article(
-            id=doc_id, source=doc_id, text=body, title=meta.title, author=meta.author,
-            date=meta.date, outlet=meta.outlet, content_hash=content_hash(body),
-            derived_from=hosts, fmt=pages[block.hosts[0]].fmt,
+            id=doc_id,
+            source=doc_id,
+            text=body,
+            title=meta.title,
+            author=meta.author,
+            date=meta.date,
+            outlet=meta.outlet,
+            content_hash=content_hash(body),
+            derived_from=hosts,
+            fmt=pages[block.hosts[0]].fmt,
         )
 
     duplicates = near_duplicates({doc_id: a.text for doc_id, a in drafts.items()})
@@ -175,7 +201,6 @@ def load_corpus(paths: Sequence[str | Path], *, max_bytes: int = 20_000_000,
         article = drafts[doc_id]
         if doc_id in duplicates:
             original, score = duplicates[doc_id]
-            article = Article(**{**article.__dict__, "duplicate_of": original,
-                                 "similarity": score})
+            article = Article(**{**article.__dict__, "duplicate_of": original, "similarity": score})
         articles.append(article)
     return Corpus(articles=tuple(articles), skipped=tuple(skipped))

@@ -17,8 +17,18 @@ __all__ = ["html_to_text", "markdown_to_text"]
 
 #: Elements that never hold article text; pruned before trafilatura looks at the page.
 _PRUNE = [
-    "//script", "//style", "//noscript", "//form", "//button", "//input", "//select",
-    "//textarea", "//nav", "//iframe", "//svg", "//template",
+    "//script",
+    "//style",
+    "//noscript",
+    "//form",
+    "//button",
+    "//input",
+    "//select",
+    "//textarea",
+    "//nav",
+    "//iframe",
+    "//svg",
+    "//template",
 ]
 _BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td")
 
@@ -42,7 +52,7 @@ def _fallback_html_text(html: str) -> str:
 def html_to_text(html: str) -> tuple[str, Meta]:
     """Main text and metadata (title, author, date, site name) of an HTML page.
 
-    >>> text, meta = html_to_text("<html><head><title>T</title></head><body><p>Hi.</p></body></html>")
+    >>> text, meta = html_to_text("<html><body><p>Hi.</p></body></html>")
     >>> text
     'Hi.'
     """
@@ -66,8 +76,12 @@ def html_to_text(html: str) -> tuple[str, Meta]:
     meta = Meta()
     if doc is not None:
         date = doc.date if doc.date and re.fullmatch(r"\d{4}(-\d\d){0,2}", doc.date) else None
-        meta = Meta(title=doc.title or None, author=doc.author or None, date=date,
-                    outlet=doc.sitename or None)
+        meta = Meta(
+            title=doc.title or None,
+            author=doc.author or None,
+            date=date,
+            outlet=doc.sitename or None,
+        )
     paragraphs = [line.strip() for line in text.splitlines() if line.strip()]
     if meta.title and paragraphs and _same(paragraphs[0], meta.title):
         paragraphs = paragraphs[1:]
@@ -116,7 +130,7 @@ def _front_matter(text: str, patterns: Patterns) -> tuple[str, Meta]:
         value = value.strip().strip("\"'")
         if sep and field and value and field not in fields:
             fields[field] = value
-    return text[match.end():], Meta(**fields)
+    return text[match.end() :], Meta(**fields)
 
 
 def markdown_to_text(markdown: str, *, patterns: Patterns | None = None) -> tuple[str, Meta]:
@@ -172,5 +186,6 @@ def markdown_to_text(markdown: str, *, patterns: Patterns | None = None) -> tupl
             continue
         current.append(line.strip())
     flush()
-    return "\n\n".join(paragraphs), Meta(title=title, author=meta.author, date=meta.date,
-                                         outlet=meta.outlet)
+    return "\n\n".join(paragraphs), Meta(
+        title=title, author=meta.author, date=meta.date, outlet=meta.outlet
+    )

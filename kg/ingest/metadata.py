@@ -125,8 +125,11 @@ def person_name(text: str, patterns: Patterns | None = None) -> str | None:
         bare = word.strip(",")
         if re.search(r"\d|[@/]", bare):
             return None
-        if not (bare[:1].isupper() or bare.lower() in patterns.name_particles
-                or bare.split("-")[0].lower() in patterns.name_particles):
+        if not (
+            bare[:1].isupper()
+            or bare.lower() in patterns.name_particles
+            or bare.split("-")[0].lower() in patterns.name_particles
+        ):
             return None
     return " ".join(words).strip(",")
 
@@ -166,8 +169,12 @@ def _dateline(line: str, patterns: Patterns) -> Meta | None:
             date = iso
         elif author is None and (name := _byline(part, patterns)):
             author = name
-        elif (outlet is None and len(part.split()) <= _MAX_OUTLET_WORDS and part[:1].isupper()
-              and not re.search(r"[.!?]$", part)):
+        elif (
+            outlet is None
+            and len(part.split()) <= _MAX_OUTLET_WORDS
+            and part[:1].isupper()
+            and not re.search(r"[.!?]$", part)
+        ):
             outlet = part
         else:
             return None
@@ -201,8 +208,9 @@ def _bio_author(line: str, body: str, patterns: Patterns) -> str | None:
     return name
 
 
-def extract_metadata(text: str, hints: Meta | None = None, *,
-                     patterns: Patterns | None = None) -> tuple[Meta, str]:
+def extract_metadata(
+    text: str, hints: Meta | None = None, *, patterns: Patterns | None = None
+) -> tuple[Meta, str]:
     """Return the article's metadata and its body with the metadata lines removed.
 
     `hints` (from HTML meta tags or Markdown front matter) take precedence over what is read
@@ -215,9 +223,11 @@ def extract_metadata(text: str, hints: Meta | None = None, *,
     """
     patterns = patterns or load_patterns()
     hints = hints or Meta()
-    hints = replace(hints, date=_normalize_hint_date(hints.date, patterns),
-                    author=person_name(hints.author, patterns) or hints.author
-                    if hints.author else None)
+    hints = replace(
+        hints,
+        date=_normalize_hint_date(hints.date, patterns),
+        author=person_name(hints.author, patterns) or hints.author if hints.author else None,
+    )
     lines = paragraphs(text)
     found = Meta()
     head = 0

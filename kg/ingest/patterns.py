@@ -68,7 +68,9 @@ def _compile(patterns: list[str], where: str, path: Path) -> tuple[re.Pattern[st
         try:
             compiled.append(re.compile(pattern, _FLAGS))
         except re.error as e:
-            raise DataFileError(f"{path}: bad regular expression in {where}: {pattern!r} ({e})") from e
+            raise DataFileError(
+                f"{path}: bad regular expression in {where}: {pattern!r} ({e})"
+            ) from e
     return tuple(compiled)
 
 

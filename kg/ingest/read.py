@@ -21,6 +21,9 @@ __all__ = ["Candidate", "discover", "decode", "read_file"]
 _SNIFF = 8192
 #: Share of control characters above which decoded "text" is really binary.
 _MAX_CONTROL_SHARE = 0.01
+#: Share of non-ASCII letters up to which undeclared single-byte text is read as cp1252.
+_MAX_FOREIGN_SHARE = 0.2
+_MIN_FOREIGN = 3
 
 
 @dataclass(frozen=True)
@@ -38,9 +41,9 @@ def _hidden(path: Path, root: Path) -> bool:
 
 def _walk(folder: Path, patterns: Patterns) -> Iterator[Path]:
     for path in sorted(folder.rglob("*")):
-        if path.is_file() and not _hidden(path, folder):
-            if path.suffix.lower() in patterns.suffixes:
-                yield path
+        supported = path.suffix.lower() in patterns.suffixes
+        if supported and path.is_file() and not _hidden(path, folder):
+            yield path
 
 
 def discover(paths: Sequence[str | Path], *, patterns: Patterns | None = None) -> list[Candidate]:
@@ -89,9 +92,10 @@ def _binary_kind(head: bytes, patterns: Patterns) -> str | None:
 def decode(data: bytes, *, patterns: Patterns | None = None) -> str | None:
     """Decode article bytes: UTF-8 (with or without BOM) first, else a detected code page.
 
-    Returns None when the bytes are not text in any encoding we trust. charset-normalizer
-    cannot tell the Western code pages apart on short English text (it says cp1250 for
-    cp1252), so any Western guess is decoded as cp1252, the encoding of old English web text.
+    Returns None when the bytes are not text in any encoding we trust. Mostly-ASCII text is
+    read as cp1252, the encoding of old English web pages, because charset-normalizer cannot
+    tell the Western code pages apart on short English text (it says cp1250 for cp1252);
+    other text goes to charset-normalizer, whose Western guesses also become cp1252.
 
     >>> decode("café".encode("cp1252"))
     'café'
@@ -106,20 +110,37 @@ def decode(data: bytes, *, patterns: Patterns | None = None) -> str | None:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    try:
+        western: str | None = data.decode("cp1252")
+    except UnicodeDecodeError:
+        western = None
+    if western is not None and _mostly_ascii(western):
+        return western
     from charset_normalizer import from_bytes  # heavy import, only for non-UTF-8 files
 
     best = from_bytes(data).best()
-    if best is None or best.encoding in patterns.western_encodings:
-        try:
-            return data.decode("cp1252")
-        except UnicodeDecodeError:
-            # cp1252 leaves five bytes undefined; Latin-1 maps them to C1 controls instead.
-            return data.decode("latin-1") if best is not None else None
+    if best is None:
+        return None
+    if best.encoding in patterns.western_encodings:
+        # cp1252 leaves five bytes undefined; Latin-1 maps them to C1 controls instead.
+        return western if western is not None else data.decode("latin-1")
     return str(best)
 
 
-def read_file(candidate: Candidate, *, max_bytes: int, patterns: Patterns | None = None
-              ) -> tuple[str | None, str | None]:
+def _mostly_ascii(text: str) -> bool:
+    """English text in a single-byte code page: a few accents and curly quotes, no more.
+
+    charset-normalizer guesses poorly on such text (a lone "ï" reads as Arabic), while text in
+    a non-Latin script decoded as cp1252 is mostly accented letters and fails this test.
+    """
+    letters = [ch for ch in text if ch.isalpha()]
+    foreign = sum(1 for ch in letters if ord(ch) > 127)
+    return bool(letters) and foreign <= max(_MIN_FOREIGN, _MAX_FOREIGN_SHARE * len(letters))
+
+
+def read_file(
+    candidate: Candidate, *, max_bytes: int, patterns: Patterns | None = None
+) -> tuple[str | None, str | None]:
     """Return `(text, None)` for a readable article file, else `(None, reason)`."""
     patterns = patterns or load_patterns()
     if candidate.reason:

@@ -24,7 +24,9 @@ def centrality(store_or_graph: ox.Store | Path | str) -> list[tuple[str, str, in
     """
     import networkx as nx
 
-    store = store_or_graph if isinstance(store_or_graph, ox.Store) else load_store(Path(store_or_graph))
+    store = (
+        store_or_graph if isinstance(store_or_graph, ox.Store) else load_store(Path(store_or_graph))
+    )
     multi = actor_graph(store)
     if multi.number_of_nodes() == 0:
         return []

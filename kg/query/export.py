@@ -102,7 +102,9 @@ def document_quads(triples: Iterable[ox.Triple]) -> list[ox.Quad]:
         if node not in home and len(docs) == 1:
             home[node] = next(iter(docs))
     default = ox.DefaultGraph()
-    return [ox.Quad(t.subject, t.predicate, t.object, home.get(t.subject, default)) for t in triples]
+    return [
+        ox.Quad(t.subject, t.predicate, t.object, home.get(t.subject, default)) for t in triples
+    ]
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -135,7 +137,9 @@ def _check_format(fmt: str) -> None:
 def _unique_triples(store: ox.Store) -> list[ox.Triple]:
     """All triples of all graphs, once each; blank nodes relabelled canonically."""
     triples = {quad.triple for quad in store}
-    if any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in triples):
+    if any(
+        isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in triples
+    ):
         dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
         dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
         return [quad.triple for quad in dataset]

@@ -60,7 +60,18 @@ _FORM = re.compile(
     ),
     re.IGNORECASE,
 )
-_UPDATE_FORMS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+_UPDATE_FORMS = {
+    "INSERT",
+    "DELETE",
+    "LOAD",
+    "CLEAR",
+    "DROP",
+    "CREATE",
+    "ADD",
+    "MOVE",
+    "COPY",
+    "WITH",
+}
 
 
 def mask(text: str) -> str:

@@ -59,9 +59,7 @@ def query_source(arg: str) -> str:
             except (OSError, UnicodeDecodeError) as e:
                 raise QueryError(f"{path}: cannot read query file: {e}") from e
     names = ", ".join(q.name for q in list_queries()) or "none"
-    raise QueryError(
-        f"{arg!r} is neither a ready query ({names}) nor a .rq file nor SPARQL text"
-    )
+    raise QueryError(f"{arg!r} is neither a ready query ({names}) nor a .rq file nor SPARQL text")
 
 
 def _read_header(path: Path) -> ReadyQuery:

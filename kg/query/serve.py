@@ -30,6 +30,7 @@ from kg.query.store import load_store, rdf_format
 
 __all__ = ["Server", "oxigraph_binary", "start_server", "serve", "push"]
 
+
 @dataclass
 class Server:
     """A running `oxigraph serve-read-only` process and the folder it serves."""
@@ -128,13 +129,15 @@ def serve(
             raise KGError(f"oxigraph server stopped: {_stderr(server)}")
 
 
-def push(graph_path: Path, endpoint: str, graph_iri: str | None = None, *, timeout: float = 60) -> int:
+def push(
+    graph_path: Path, endpoint: str, graph_iri: str | None = None, *, timeout: float = 60
+) -> int:
     """Replace one graph at a Graph Store Protocol `endpoint` with this graph, as Turtle.
 
     `graph_iri=None` replaces the endpoint's default graph. A dataset input (TriG, N-Quads)
     is sent merged into one graph. Returns the HTTP status (201 created, 204 replaced).
 
-    >>> push(Path("exports/graph.ttl"), "http://localhost:7878/store", "https://example.org/g")  # doctest: +SKIP
+    >>> push(Path("exports/graph.ttl"), "http://localhost:7878/store")  # doctest: +SKIP
     201
     """
     body = export_store(load_store(Path(graph_path)), "ttl")

@@ -69,7 +69,10 @@ class QueryResult:
     def records(self) -> list[dict[str, str | None]]:
         """SELECT rows as dicts of plain strings (IRI or literal value; None when unbound)."""
         return [
-            {v: (None if t is None else _plain(t)) for v, t in zip(self.variables, row)}
+            {
+                v: (None if t is None else _plain(t))
+                for v, t in zip(self.variables, row, strict=True)
+            }
             for row in self.rows
         ]
 
@@ -254,7 +257,9 @@ def _in_child(work: Callable[[], tuple[str, bytes]], timeout: float) -> tuple[st
     sender.close()
     try:
         if not receiver.poll(timeout):
-            raise QueryError(f"query stopped after the {timeout:g} s limit; raise it with --timeout")
+            raise QueryError(
+                f"query stopped after the {timeout:g} s limit; raise it with --timeout"
+            )
         try:
             status, first, second = receiver.recv()
         except EOFError as e:

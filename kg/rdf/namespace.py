@@ -27,6 +27,7 @@ __all__ = [
     "SYMMETRIC_PROPERTIES",
     "EVENT_CLASSES",
     "PREFIXES",
+    "kg_term",
     "bind_prefixes",
 ]
 
@@ -203,6 +204,19 @@ PREFIXES: dict[str, Namespace] = {
     "sem": SEM,
 }
 """Prefix -> namespace for every vocabulary a kg graph uses, in one place."""
+
+
+def kg_term(name: str) -> URIRef:
+    """The kg term with local name `name`, e.g. one of `RELATION_PROPERTIES`.
+
+    Same as `KG[name]` (an unknown name raises `AttributeError`), but typed for mypy, which
+    cannot see through the `DefinedNamespace` metaclass.
+
+    >>> kg_term("supports") == KG.supports
+    True
+    """
+    term: URIRef = getattr(KG, name)
+    return term
 
 
 def bind_prefixes(graph: Graph) -> Graph:

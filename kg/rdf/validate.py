@@ -67,8 +67,9 @@ def validate(
     """Validate `data_graph` against the kg SHACL shapes; return `(conforms, report)`.
 
     `report` is plain text for people: one line per violation, sorted, naming the focus
-    node and the property with prefixed names (`kgr:`, `kg:` ...) and the shape's message,
-    e.g. ``<https://w3id.org/kg-news/id/actor/iran> rdfs:label: an actor has exactly one ...``.
+    node, the property (as `kg:`, `rdfs:` ... prefixed names) and the shape's message, e.g.
+    ``<https://w3id.org/kg-news/id/actor/iran> rdfs:label: an actor has exactly one ...``.
+    Minted nodes stay full IRIs: their local parts hold `/`, which a prefixed name cannot.
     It starts with ``Conforms: True`` or ``Conforms: False (N violations)``.
 
     `shapes` replaces the shipped `ontology/shapes.ttl` (for a stricter local profile, say).

@@ -102,11 +102,18 @@ def resolve(extractions: Iterable[Extraction], gazetteer: Gazetteer, lexicon: Le
     of = {m: comp_key[n] for m, n in node_of.items() if n in comp_key}
     for m, key in of.items():
         actors[key].mentions += 1
-        actors[key].alt_labels.add(clean_name(m.text))
+        if m.label != "ANAPHOR":  # "the regime" is a pointer, not a name
+            actors[key].alt_labels.add(_surface(m.text))
     for actor in actors.values():
         actor.alt_labels.discard(actor.label)
         actor.alt_labels = {a for a in actor.alt_labels if a}
     return Resolution(actors=actors, of=of)
+
+
+def _surface(text: str) -> str:
+    """A mention as a name: possessive and leading article dropped, case kept."""
+    name = clean_name(text)
+    return name[4:] if name[:4].casefold() == "the " else name
 
 
 def _link_people(graph: nx.Graph, names: dict[Node, Counter[str]], docs: dict[Node, set[str]],
@@ -184,12 +191,9 @@ def _make_actor(comp: list[Node], names: dict[Node, Counter[str]], kinds: dict[N
         all_docs |= docs[n]
     entry = next((gazetteer.entries[n[1]] for n in comp if n[0] == "g"), None)
     if entry is not None:
-        kind = entry.kind
-        if kind == "Place" and entry.capital_of is None and all_kinds:
-            kind = "Place"
-        return Actor(key=entry.id, label=entry.label, kind=kind, alt_labels=set(all_names),
+        return Actor(key=entry.id, label=entry.label, kind=entry.kind, alt_labels=set(),
                      wikidata=entry.wikidata, docs=all_docs)
     kind = max(all_kinds, key=lambda k: (all_kinds[k], -_KIND_RANK[k]))
     # the canonical name: the longest name seen at least as often as any shorter one
     label = max(all_names, key=lambda s: (len(s.split()), all_names[s], s))
-    return Actor(key=slug(label), label=label, kind=kind, alt_labels=set(all_names), docs=all_docs)
+    return Actor(key=slug(label), label=label, kind=kind, docs=all_docs)

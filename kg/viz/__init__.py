@@ -4,7 +4,8 @@ Reads the graph only through docs/graph-shape.md (actors, relations with their c
 events, documents), lays it out, and writes a page that works from disk with no network:
 vis-network is inlined from the pyvis package and the graph travels as inert JSON.
 
->>> from rdflib import Graph
+>>> from rdflib import Dataset, Graph
+from rdflib.util import guess_format
 >>> import tempfile, pathlib
 >>> out = pathlib.Path(tempfile.mkdtemp()) / "graph.html"
 >>> write_html(Graph(), out)
@@ -19,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from rdflib import Graph
+from rdflib import Dataset, Graph
+from rdflib.util import guess_format
 
 from kg.errors import BuildError, InputError
 from kg.viz.page import render_page
@@ -120,15 +122,20 @@ def view_file(
     max_nodes: int = 2000,
     title: str | None = None,
 ) -> ViewStats:
-    """Read a Turtle graph file (as ``kg build`` writes it) and write its view to ``out``."""
+    """Read a graph file (as ``kg build`` writes it) and write its view to ``out``.
+
+    The RDF format follows the suffix (.ttl, .nt, .jsonld, .rdf ...), Turtle when unknown.
+    """
     src = Path(src)
-    graph = Graph()
+    if not src.is_file():
+        raise InputError(f"no graph file at {src}; run `kg build` first or give its path")
+    fmt = guess_format(str(src)) or "turtle"
+    # One named graph per article in TriG / N-Quads: read the union of them all.
+    graph = Dataset(default_union=True) if fmt in ("trig", "nquads") else Graph()
     try:
-        graph.parse(src, format="turtle")
-    except FileNotFoundError as e:
-        raise InputError(f"no graph file at {src}; run `kg build` first or give its path") from e
+        graph.parse(src, format=fmt)
     except Exception as e:  # rdflib raises many parser error types
-        raise InputError(f"{src} is not readable Turtle: {e}") from e
+        raise InputError(f"{src} cannot be read as {fmt}: {e}") from e
     return write_html(
         graph, out, focus=focus, hops=hops, events=events, max_nodes=max_nodes,
         title=title or src.stem,

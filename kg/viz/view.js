@@ -1,5 +1,5 @@
 /* kg network view: side panel, search, filters and timeline around pyvis's vis-network.
- * Everything from the graph arrives as JSON in <script id="kg-data"> and reaches the page
+ * Everything from the graph arrives as JSON in the element #kg-data and reaches the page
  * only through textContent or element properties: never innerHTML with data. */
 (function () {
   "use strict";

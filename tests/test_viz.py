@@ -1,0 +1,227 @@
+"""The offline network view, without a browser: the HTML it writes and the counts it reports."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
+
+from kg.errors import KGError
+from kg.viz import ViewStats, render_html, write_html
+
+DATA = Path(__file__).parent / "data"
+KG = Namespace("https://w3id.org/kg-news/ontology#")
+KGR = Namespace("https://w3id.org/kg-news/id/")
+XSS = "<script>alert(1)</script>"
+RELATIONS = (
+    "leaderOf memberOf partOf affiliatedWith allyOf supports funds arms attacks threatens "
+    "negotiatesWith meetsWith praises criticizes sanctions appoints"
+).split()
+
+
+@pytest.fixture(scope="module")
+def graph() -> Graph:
+    return Graph().parse(DATA / "viz_small.ttl", format="turtle")
+
+
+def expected_counts(graph: Graph, events: str = "edges") -> tuple[int, int]:
+    """Nodes and edges counted straight from the graph, independently of kg.viz."""
+    actors = {str(s) for cls in ("Actor", "Place") for s in graph.subjects(RDF.type, KG[cls])}
+    relations = sum(
+        1
+        for p in RELATIONS
+        for s, o in graph.subject_objects(KG[p])
+        if str(s) in actors and str(o) in actors
+    )
+    rows = graph.query(
+        """PREFIX kg: <https://w3id.org/kg-news/ontology#>
+        SELECT ?e ?a ?t ?p WHERE { ?e a kg:Event .
+          OPTIONAL { ?e kg:agent ?a } OPTIONAL { ?e kg:target ?t } OPTIONAL { ?e kg:place ?p } }"""
+    )
+    if events == "edges":
+        pairs = {(r.e, r.a, r.t) for r in rows if r.a is not None and r.t is not None}
+        return len(actors), relations + len(pairs)
+    roles = {(r.e, x) for r in rows for x in (r.a, r.t, r.p) if x is not None}
+    with_roles = {e for e, _ in roles}
+    return len(actors) + len(with_roles), relations + len(roles)
+
+
+def dataset(page: str, name: str) -> list[dict]:
+    """The node or edge list pyvis put in ``new vis.DataSet(...)``."""
+    found = re.search(rf"{name} = new vis\.DataSet\((\[.*?\])\);\n", page)
+    assert found, f"no {name} DataSet in the page"
+    return json.loads(found.group(1))
+
+
+def payload(page: str) -> dict:
+    found = re.search(r'<script type="application/json" id="kg-data">(.*?)</script>', page, re.S)
+    assert found
+    return json.loads(found.group(1))
+
+
+@pytest.fixture(scope="module")
+def page(graph: Graph) -> str:
+    return render_html(graph, title="Seeds")[0]
+
+
+def test_page_loads_nothing_from_outside(page: str) -> None:
+    assert not re.search(r"<script\b[^>]*\bsrc\s*=", page, re.I)
+    assert not re.search(r"<link\b", page, re.I)
+    assert "cdn.jsdelivr" not in page and "cdnjs" not in page
+    for attr in re.findall(r"\b(?:src|href)\s*=\s*[\"']?([^\"'\s>]+)", page):
+        assert not attr.startswith(("http", "//")), attr
+    assert "vis.Network" in page and "vis-network" in page  # inlined, not linked
+
+
+@pytest.mark.parametrize("events", ["edges", "nodes"])
+def test_counts_equal_the_graph(graph: Graph, tmp_path: Path, events: str) -> None:
+    stats = write_html(graph, tmp_path / "g.html", events=events)  # type: ignore[arg-type]
+    nodes, edges = expected_counts(graph, events)
+    assert (stats.nodes, stats.edges, stats.truncated) == (nodes, edges, False)
+    text = (tmp_path / "g.html").read_text(encoding="utf-8")
+    assert len(dataset(text, "nodes")) == nodes
+    assert len(dataset(text, "edges")) == edges
+    data = payload(text)
+    assert (len(data["nodes"]), len(data["edges"])) == (nodes, edges)
+
+
+def test_xss_payload_stays_data(page: str) -> None:
+    assert XSS not in page
+    assert "<img src=x" not in page
+    assert "alert(3)</script>" not in page and "\u2028" not in page and "\u2029" not in page
+    openers = re.findall(r"<script\b[^>]*>", page)
+    assert set(openers) <= {
+        "<script>",
+        '<script type="text/javascript">',
+        '<script type="application/json" id="kg-data">',
+    }
+    labels = {n["label"] for n in payload(page)["nodes"]}
+    assert XSS in labels  # the exact text survives as data
+    assert XSS in {n["label"] for n in dataset(page, "nodes")}
+    assert "\u0645" in page or "\u062d\u0632\u0628" in page  # RTL kept as UTF-8
+    assert "\U0001f680 Rocket Brigade" in labels
+
+
+def test_titles_and_tooltips_carry_no_graph_text(page: str) -> None:
+    assert all("title" not in n for n in dataset(page, "nodes"))
+    for edge in dataset(page, "edges"):
+        assert re.fullmatch(r"[A-Za-z]+( \(event\))?", edge["title"]), edge["title"]
+
+
+def test_page_title_is_escaped(graph: Graph) -> None:
+    text, _ = render_html(graph, title='My <b>"graph"</b>')
+    assert "<title>My &lt;b&gt;&quot;graph&quot;&lt;/b&gt;</title>" in text
+
+
+def test_evidence_and_provenance_reach_the_panel(page: str) -> None:
+    data = payload(page)
+    supports = next(e for e in data["edges"] if e["rel"] == "supports")
+    (claim,) = supports["claims"]
+    assert len(claim["s"]) == 2  # one sentence, two near-duplicate articles
+    titles = {data["docs"][d][0] for _, d in claim["s"]}
+    assert titles == {"Iran's shadow war, explained", "Strikes & <counter-strikes>: a timeline"}
+    funds = next(e for e in data["edges"] if e["rel"] == "funds")
+    assert funds["claims"][0]["h"] == "reportedly" and funds["claims"][0]["by"] == "Israel"
+    khamenei = next(n for n in data["nodes"] if n["label"] == "Ali Khamenei")
+    assert khamenei["wd"] == "https://www.wikidata.org/wiki/Q57336"
+    assert "Khamenei" in khamenei["alt"] and khamenei["mentions"] == 42
+    assert [e["date"] for e in data["events"]] == ["2024", "2024-04-14", "2024-07"]
+
+
+@pytest.mark.parametrize("focus", ["Ali Khamenei", "khamenei", str(KGR["actor/ali-khamenei"])])
+def test_focus_gives_a_smaller_ego_view(graph: Graph, focus: str) -> None:
+    _, full = render_html(graph)
+    _, one = render_html(graph, focus=focus, hops=1)
+    _, two = render_html(graph, focus=focus, hops=2)
+    _, none = render_html(graph, focus=focus, hops=0)
+    assert none.nodes == 1
+    assert none.nodes < one.nodes < two.nodes <= full.nodes
+    assert one.nodes == 3  # Khamenei, Iran (leaderOf), Haniyeh (met)
+
+
+def test_unknown_focus_names_the_value(graph: Graph) -> None:
+    with pytest.raises(KGError, match="Nobody"):
+        render_html(graph, focus="Nobody")
+
+
+@pytest.mark.parametrize(
+    "options", [{"events": "arrows"}, {"hops": -1}, {"max_nodes": 0}]
+)
+def test_bad_options_raise(graph: Graph, options: dict) -> None:
+    with pytest.raises(KGError):
+        render_html(graph, **options)
+
+
+def star_graph(n: int) -> Graph:
+    """A hub country supported by n - 1 organisations, the smallest big graph."""
+    g = Graph()
+    hub = KGR["actor/hub"]
+    g.add((hub, RDF.type, KG.Country))
+    g.add((hub, RDF.type, KG.Actor))
+    g.add((hub, RDFS.label, Literal("Hub")))
+    for i in range(1, n):
+        a = URIRef(f"{KGR}actor/org-{i}")
+        g.add((a, RDF.type, KG.Organization))
+        g.add((a, RDF.type, KG.Actor))
+        g.add((a, RDFS.label, Literal(f"Org {i}")))
+        g.add((a, KG.supports, hub))
+        if i > 1:
+            g.add((a, KG.allyOf, URIRef(f"{KGR}actor/org-{i - 1}")))
+    return g
+
+
+def test_truncation_keeps_the_most_important_and_says_so() -> None:
+    g = star_graph(30)
+    text, stats = render_html(g, max_nodes=10)
+    assert stats == ViewStats(nodes=10, edges=stats.edges, truncated=True,
+                              total_nodes=30, total_edges=29 + 28)
+    assert len(dataset(text, "nodes")) == 10
+    assert "Hub" in {n["label"] for n in dataset(text, "nodes")}  # the hub ranks first
+    assert 'id="kg-notice"' in text and "most important of 30 nodes" in text
+    assert 'id="kg-notice"' not in render_html(g)[0]
+
+
+def test_big_graphs_get_positions_and_no_physics() -> None:
+    text, stats = render_html(star_graph(320))
+    assert stats.nodes == 320
+    nodes = dataset(text, "nodes")
+    assert all("x" in n and "y" in n for n in nodes)
+    assert '"physics": {"enabled": false}' in text
+    assert payload(text)["physics"] is False
+    assert payload(render_html(star_graph(20))[0])["physics"] is True
+
+
+def test_same_graph_same_page(graph: Graph) -> None:
+    assert render_html(graph)[0] == render_html(graph)[0]
+
+
+def test_write_is_atomic_utf8_and_replaces(graph: Graph, tmp_path: Path) -> None:
+    target = tmp_path / "out" / "graph.html"
+    target.parent.mkdir()
+    target.write_text("old", encoding="utf-8")
+    write_html(graph, target)
+    text = target.read_bytes().decode("utf-8")
+    assert text.startswith("<!DOCTYPE html>") and "old" != text
+    assert sorted(p.name for p in target.parent.iterdir()) == ["graph.html"]
+
+
+def test_empty_graph(tmp_path: Path) -> None:
+    stats = write_html(Graph(), tmp_path / "empty.html")
+    assert (stats.nodes, stats.edges, stats.truncated) == (0, 0, False)
+
+
+def test_cli_view(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from kg.cli import app
+
+    out = tmp_path / "view.html"
+    result = CliRunner().invoke(
+        app, ["view", "--graph", str(DATA / "viz_small.ttl"), "--out", str(out),
+              "--focus", "Iran", "--hops", "1", "--events", "nodes"]
+    )
+    assert result.exit_code == 0, result.output
+    assert out.is_file() and "nodes" in result.output
