@@ -86,7 +86,7 @@ def generate(triples: int, path: Path, seed: int = 7) -> int:
                     f" kg:evidence <doc/d{d}/s{r}> ; prov:wasDerivedFrom {doc} ;"
                     f' kg:confidence {rng.choice(confidences)} ; kg:pattern "svo" .\n'
                 )
-                count += 10
+                count += 9
             for e in range(2):
                 a, b = rng.choices(range(n_actors), weights, k=2)
                 out.write(

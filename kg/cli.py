@@ -219,6 +219,23 @@ def view_command(
     err.print(f"wrote {target}: {stats.nodes:,} nodes, {stats.edges:,} edges{note}")
 
 
+@app.command("validate")
+def validate_command(
+    graph: Path = typer.Option(DEFAULT_OUT / "graph.ttl", "--graph", "-g", help="Graph file to check."),
+    inference: str = typer.Option("none", "--inference", help="none or rdfs (closure before checking)."),
+) -> None:
+    """Check a built graph against the SHACL shapes in ontology/shapes.ttl."""
+    from kg.errors import ValidationError
+    from kg.rdf.io import read_graph
+    from kg.rdf.validate import validate
+
+    conforms, report = validate(read_graph(graph), inference=inference)
+    if not conforms:
+        out.print(report, soft_wrap=True, markup=False)
+        raise ValidationError(f"{graph}: does not conform to the shapes (report above)")
+    out.print(f"{graph}: conforms to the shapes")
+
+
 def main() -> None:
     """Entry point of the console script: run the app, turning KGError into one line."""
     try:

@@ -627,3 +627,14 @@ def test_bio_and_byline_leave_the_body() -> None:
     meta, body = extract_metadata(text)
     assert (meta.title, meta.author) == ("Talks Resume", "Jane Doe")
     assert body == "The talks resumed in Vienna."
+
+
+def test_explicit_unsupported_file_is_skipped(tmp_path: Path) -> None:
+    good = _write(tmp_path, "good.txt", TEASER)
+    docx = _write(tmp_path, "notes.docx", b"PK\x03\x04")
+    corpus = load_corpus([good, docx])
+    assert [a.id for a in corpus.articles] == ["good"]
+    assert corpus.skipped[0].path == str(docx)
+    assert "unsupported" in corpus.skipped[0].reason
+    with pytest.raises(InputError, match="notes.docx"):
+        load_corpus([good, docx], strict=True)

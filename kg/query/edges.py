@@ -57,6 +57,8 @@ def actor_edges(store: ox.Store) -> list[ActorEdge]:
     answer = store.query(
         _EDGES % relations, prefixes=PREFIXES, use_default_graph_as_union=has_named_graphs(store)
     )
+    if not isinstance(answer, ox.QuerySolutions):
+        raise TypeError("the edge query is a SELECT query")
     edges = []
     for row in answer:
         source, target = row["s"].value, row["o"].value

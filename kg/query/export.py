@@ -52,6 +52,7 @@ _RDF_TYPE = PREFIXES["rdf"] + "type"
 _IS_PART_OF = PREFIXES["dcterms"] + "isPartOf"
 _DERIVED_FROM = PREFIXES["prov"] + "wasDerivedFrom"
 _DOCUMENT = KG + "Document"
+Node = ox.NamedNode | ox.BlankNode  # what can name a graph
 
 
 def export(graph_path: Path, fmt: str) -> bytes:
@@ -83,19 +84,27 @@ def export_store(store: ox.Store, fmt: str) -> bytes:
 def document_quads(triples: Iterable[ox.Triple]) -> list[ox.Quad]:
     """Put each triple in the graph of the one document its subject derives from (see above)."""
     triples = list(triples)
-    documents = {
-        t.subject for t in triples if t.predicate.value == _RDF_TYPE and t.object.value == _DOCUMENT
+    documents: set[Node] = {
+        t.subject
+        for t in triples
+        if t.predicate.value == _RDF_TYPE and t.object == ox.NamedNode(_DOCUMENT)
     }
-    part_of: dict[object, object] = {}
-    derived: dict[object, set[object]] = {}
+    part_of: dict[Node, Node] = {}
+    derived: dict[Node, set[Node]] = {}
     for t in triples:
-        if t.object not in documents or t.subject in documents:
+        subject, target = t.subject, t.object
+        if (
+            isinstance(subject, ox.Triple)  # RDF-star quoted triples stay in the default graph
+            or subject in documents
+            or not isinstance(target, (ox.NamedNode, ox.BlankNode))
+            or target not in documents
+        ):
             continue
         if t.predicate.value == _IS_PART_OF:
-            part_of[t.subject] = t.object
+            part_of[subject] = target
         elif t.predicate.value == _DERIVED_FROM:
-            derived.setdefault(t.subject, set()).add(t.object)
-    home: dict[object, object] = {doc: doc for doc in documents}
+            derived.setdefault(subject, set()).add(target)
+    home: dict[Node, Node] = {doc: doc for doc in documents}
     for node, doc in part_of.items():
         home[node] = doc
     for node, docs in derived.items():
@@ -103,7 +112,10 @@ def document_quads(triples: Iterable[ox.Triple]) -> list[ox.Quad]:
             home[node] = next(iter(docs))
     default = ox.DefaultGraph()
     return [
-        ox.Quad(t.subject, t.predicate, t.object, home.get(t.subject, default)) for t in triples
+        ox.Quad(t.subject, t.predicate, t.object, home[t.subject])
+        if isinstance(t.subject, (ox.NamedNode, ox.BlankNode)) and t.subject in home
+        else ox.Quad(t.subject, t.predicate, t.object, default)
+        for t in triples
     ]
 
 

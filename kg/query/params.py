@@ -136,7 +136,10 @@ def resolve_actor(store: ox.Store, name: str) -> ox.NamedNode:
            } ORDER BY ?rank ?node""",
         {"wanted": ox.Literal(name.strip().lower())},
     )
-    rows = list(store.query(query, prefixes=PREFIXES, use_default_graph_as_union=True))
+    answer = store.query(query, prefixes=PREFIXES, use_default_graph_as_union=True)
+    if not isinstance(answer, ox.QuerySolutions):
+        raise QueryError("internal error: the actor lookup is not a SELECT query")
+    rows = list(answer)
     if not rows:
         raise QueryError(
             f"no actor is named {name!r} (rdfs:label or skos:altLabel, any case); "

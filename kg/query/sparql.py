@@ -123,10 +123,10 @@ def run_query(
     def evaluate() -> tuple[str, bytes]:
         answer = store.query(text, prefixes=PREFIXES, use_default_graph_as_union=union)
         if isinstance(answer, ox.QueryBoolean):
-            return "ask", answer.serialize(format=_JSON)
+            return "ask", _bytes(answer.serialize(format=_JSON))
         if isinstance(answer, ox.QuerySolutions):
-            return "select", answer.serialize(format=_JSON)
-        return "graph", answer.serialize(format=ox.RdfFormat.N_TRIPLES)
+            return "select", _bytes(answer.serialize(format=_JSON))
+        return "graph", _bytes(answer.serialize(format=ox.RdfFormat.N_TRIPLES))
 
     kind, payload = _limited(evaluate, timeout, fork=True)
     return _read_payload(kind, payload)
@@ -159,15 +159,15 @@ def format_result(result: QueryResult, fmt: str = "table", *, width: int | None 
         fmt, _JSON
     )
     solutions = ox.parse_query_results(result.payload, format=_JSON)
-    return solutions.serialize(format=results_format).decode()
+    return _bytes(solutions.serialize(format=results_format)).decode()
 
 
 def serialize_triples(triples: object, fmt: ox.RdfFormat = ox.RdfFormat.TURTLE) -> bytes:
     """Triples (or quads) sorted, then written with the common prefixes: stable output."""
     items = sorted(triples, key=_sort_key)  # type: ignore[call-overload]
     if fmt not in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
-        return ox.serialize(items, format=fmt)
-    text = ox.serialize(items, format=fmt, prefixes=PREFIXES)
+        return _bytes(ox.serialize(items, format=fmt))
+    text = _bytes(ox.serialize(items, format=fmt, prefixes=PREFIXES))
     # The @prefix lines come out in hash order, which changes between runs: sort them.
     lines = text.split(b"\n")
     head = 0
@@ -186,6 +186,13 @@ def _sort_key(item: ox.Triple | ox.Quad) -> tuple[str, str, int, str, str]:
     # rdf:type first within a subject, as people write Turtle by hand.
     first = 0 if item.predicate.value == _RDF_TYPE else 1
     return (graph, _term_key(item.subject), first, item.predicate.value, str(item.object))
+
+
+def _bytes(data: bytes | None) -> bytes:
+    """pyoxigraph serializers return bytes when given no output file; this says so to mypy."""
+    if data is None:
+        raise QueryError("internal error: a serializer wrote nothing")
+    return data
 
 
 def _term_key(term: object) -> str:

@@ -315,6 +315,7 @@
   function ready() {
     if (window.kgReady) return;
     window.kgReady = true;
+    window.kgReadyAt = performance.now();
     document.body.setAttribute("data-kg-ready", "1");
     if (D.focus) focusNode(D.focus);
   }
