@@ -31,8 +31,15 @@ from kg.rdf.graph import to_graph
 from kg.rdf.namespace import KG, RELATION_PROPERTIES
 from kg.resolve import resolve
 
-__all__ = ["BuildResult", "build", "build_graph", "write_outputs", "GRAPH_FILE", "HTML_FILE",
-           "SUMMARY_FILE"]
+__all__ = [
+    "BuildResult",
+    "build",
+    "build_graph",
+    "write_outputs",
+    "GRAPH_FILE",
+    "HTML_FILE",
+    "SUMMARY_FILE",
+]
 
 GRAPH_FILE = "graph.ttl"
 HTML_FILE = "graph.html"
@@ -65,10 +72,16 @@ class BuildResult:
         )
 
 
-def build_graph(sources: Sequence[str | Path], *, model: str = DEFAULT_MODEL,
-                gazetteers: Sequence[Path] = (), batch_size: int = 16, workers: int = 1,
-                strict: bool = False,
-                progress: Callable[[int, int], None] | None = None) -> tuple[Graph, BuildResult]:
+def build_graph(
+    sources: Sequence[str | Path],
+    *,
+    model: str = DEFAULT_MODEL,
+    gazetteers: Sequence[Path] = (),
+    batch_size: int = 16,
+    workers: int = 1,
+    strict: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[Graph, BuildResult]:
     """Build the graph of the articles under `sources` (files or folders) in memory."""
     started = time.perf_counter()
     corpus = load_corpus(sources, strict=strict)
@@ -87,11 +100,14 @@ def build_graph(sources: Sequence[str | Path], *, model: str = DEFAULT_MODEL,
     result = BuildResult(
         articles=sum(1 for a in corpus.articles if not a.derived_from),
         skipped=[(s.path, s.reason) for s in corpus.skipped],
-        duplicates=[(a.id, a.duplicate_of, a.similarity or 0.0) for a in corpus.articles
-                    if a.duplicate_of],
+        duplicates=[
+            (a.id, a.duplicate_of, a.similarity or 0.0) for a in corpus.articles if a.duplicate_of
+        ],
         shared_blocks=sum(1 for a in corpus.articles if a.derived_from),
         actors=sum(1 for _ in graph.subjects(RDF.type, KG.Actor)),
-        relations=sum(1 for prop in RELATION_PROPERTIES for _ in graph.triples((None, KG[prop], None))),
+        relations=sum(
+            1 for prop in RELATION_PROPERTIES for _ in graph.triples((None, KG[prop], None))
+        ),
         statements=sum(1 for _ in graph.subjects(RDF.type, RDF.Statement)),
         events=sum(1 for _ in graph.subjects(RDF.type, KG.Event)),
         triples=len(graph),
@@ -114,8 +130,14 @@ def _locked(out: Path) -> Iterator[None]:
         lock.release()
 
 
-def write_outputs(graph: Graph, result: BuildResult, out: Path, *, html: bool = True,
-                  html_options: dict[str, object] | None = None) -> list[Path]:
+def write_outputs(
+    graph: Graph,
+    result: BuildResult,
+    out: Path,
+    *,
+    html: bool = True,
+    html_options: dict[str, object] | None = None,
+) -> list[Path]:
     """Write graph.ttl, graph.html and build.json into `out`, all or nothing."""
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -148,7 +170,9 @@ def write_outputs(graph: Graph, result: BuildResult, out: Path, *, html: bool = 
     return [out / n for n in names]
 
 
-def build(sources: Sequence[str | Path], out: str | Path = "exports", **options: object) -> BuildResult:
+def build(
+    sources: Sequence[str | Path], out: str | Path = "exports", **options: object
+) -> BuildResult:
     """Build the graph of `sources` and write it to `out` (see `build_graph` for options)."""
     html = bool(options.pop("html", True))
     graph, result = build_graph(sources, **options)  # type: ignore[arg-type]

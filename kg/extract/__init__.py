@@ -18,8 +18,9 @@ from kg.model import Article, Extraction
 __all__ = ["DEFAULT_MODEL", "Extractor", "extract_doc", "load_nlp"]
 
 
-def extract_doc(doc: Doc, doc_id: str, gazetteer: Gazetteer, lexicon: Lexicon,
-                matcher: Matcher | None = None) -> Extraction:
+def extract_doc(
+    doc: Doc, doc_id: str, gazetteer: Gazetteer, lexicon: Lexicon, matcher: Matcher | None = None
+) -> Extraction:
     """Mentions and relations of one parsed article."""
     sentences = [s.text.strip() for s in doc.sents]
     hedges = {n: sentence_hedge(s, lexicon) for n, s in enumerate(doc.sents)}
@@ -42,10 +43,12 @@ class Extractor:
         self.nlp: Language = load_nlp(gazetteer, model)
         self.matcher = descriptor_matcher(self.nlp, gazetteer)
 
-    def run(self, articles: Iterable[Article], *, batch_size: int = 16,
-            n_process: int = 1) -> Iterator[Extraction]:
+    def run(
+        self, articles: Iterable[Article], *, batch_size: int = 16, n_process: int = 1
+    ) -> Iterator[Extraction]:
         """Extract every article, streaming through `nlp.pipe` in batches."""
         items = ((a.text, a.id) for a in articles)
-        for doc, doc_id in self.nlp.pipe(items, as_tuples=True, batch_size=batch_size,
-                                         n_process=n_process):
+        for doc, doc_id in self.nlp.pipe(
+            items, as_tuples=True, batch_size=batch_size, n_process=n_process
+        ):
             yield extract_doc(doc, doc_id, self.gazetteer, self.lexicon, self.matcher)

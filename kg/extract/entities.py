@@ -17,9 +17,17 @@ from kg.model import Mention
 
 __all__ = ["MentionIndex", "find_mentions", "kind_of"]
 
-LABEL_KIND = {"PERSON": "Person", "ORG": "Organization", "GPE": "Place", "LOC": "Place", "FAC": "Place"}
+LABEL_KIND = {
+    "PERSON": "Person",
+    "ORG": "Organization",
+    "GPE": "Place",
+    "LOC": "Place",
+    "FAC": "Place",
+}
 #: Prepositions after which a capital city is a location, not its government.
-LOCATIVE = frozenset({"in", "at", "near", "inside", "outside", "around", "across", "to", "into", "of"})
+LOCATIVE = frozenset(
+    {"in", "at", "near", "inside", "outside", "around", "across", "to", "into", "of"}
+)
 _JUNK = re.compile(r"^[\W\d_]+$|@|https?:|www\.|\n")
 
 
@@ -69,8 +77,9 @@ def _is_title_only(text: str, lexicon: Lexicon) -> bool:
     return words in lexicon.titles or all(w in lexicon.titles for w in words.split())
 
 
-def _mention(doc_id: str, sent_ids: dict[int, int], span: Span, kind: str, label: str,
-             gid: str | None) -> Mention:
+def _mention(
+    doc_id: str, sent_ids: dict[int, int], span: Span, kind: str, label: str, gid: str | None
+) -> Mention:
     return Mention(
         doc_id=doc_id,
         sent=sent_ids[span.start],
@@ -83,8 +92,9 @@ def _mention(doc_id: str, sent_ids: dict[int, int], span: Span, kind: str, label
     )
 
 
-def find_mentions(doc: Doc, doc_id: str, gazetteer: Gazetteer, lexicon: Lexicon,
-                  matcher: Matcher | None = None) -> MentionIndex:
+def find_mentions(
+    doc: Doc, doc_id: str, gazetteer: Gazetteer, lexicon: Lexicon, matcher: Matcher | None = None
+) -> MentionIndex:
     """Every actor mention in `doc`, in document order (see module docstring)."""
     sent_ids = {}
     for n, sent in enumerate(doc.sents):
@@ -132,7 +142,11 @@ def find_mentions(doc: Doc, doc_id: str, gazetteer: Gazetteer, lexicon: Lexicon,
         if span.text in gazetteer.by_demonym and not ent.ent_id_:
             continue  # "Palestinians" tagged ORG: a people, not an actor
         last = span[-1].lemma_.casefold()
-        if ent.label_ == "ORG" and not ent.ent_id_ and (last in lexicon.roles or last in lexicon.titles):
+        if (
+            ent.label_ == "ORG"
+            and not ent.ent_id_
+            and (last in lexicon.roles or last in lexicon.titles)
+        ):
             continue  # "Israeli National Security Adviser": a role, not an organisation
         if span.text.casefold() in lexicon.not_actors:
             continue
@@ -153,11 +167,17 @@ def find_mentions(doc: Doc, doc_id: str, gazetteer: Gazetteer, lexicon: Lexicon,
         country = index.regime_country
         occupied = {i for span, _ in found for i in range(span.start, span.end)}
         for token in doc:
-            if (token.lower_ in lexicon.anaphors and token.i not in occupied
-                    and token.i > 0 and doc[token.i - 1].lower_ in {"the", "this", "that"}
-                    and not any(c.dep_ == "appos" and c.ent_type_ for c in token.children)):
-                span = doc[token.i - 1: token.i + 1]
-                found.append((span, _mention(doc_id, sent_ids, span, "Country", "ANAPHOR", country)))
+            if (
+                token.lower_ in lexicon.anaphors
+                and token.i not in occupied
+                and token.i > 0
+                and doc[token.i - 1].lower_ in {"the", "this", "that"}
+                and not any(c.dep_ == "appos" and c.ent_type_ for c in token.children)
+            ):
+                span = doc[token.i - 1 : token.i + 1]
+                found.append(
+                    (span, _mention(doc_id, sent_ids, span, "Country", "ANAPHOR", country))
+                )
 
     for span, mention in sorted(found, key=lambda x: x[0].start):
         index.add(span, mention)
@@ -169,8 +189,9 @@ def _is_locative(span: Span) -> bool:
     return span.root.dep_ == "pobj" and head.lower_ in LOCATIVE and head.head.lemma_ != "fear"
 
 
-def _demonym_mention(ent: Span, doc_id: str, sent_ids: dict[int, int], gazetteer: Gazetteer,
-                     lexicon: Lexicon) -> Mention | None:
+def _demonym_mention(
+    ent: Span, doc_id: str, sent_ids: dict[int, int], gazetteer: Gazetteer, lexicon: Lexicon
+) -> Mention | None:
     """A demonym stands for its country when it modifies a state noun ("Iranian officials")."""
     country = gazetteer.by_demonym.get(ent.text)
     if country is None:

@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 import spacy
-from spacy.matcher import Matcher
 from spacy.language import Language
+from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
 from kg.errors import BuildError

@@ -15,93 +15,15 @@ from collections.abc import Iterator
 
 from spacy.tokens import Doc, Token
 
+from kg.extract import syntax as sx
 from kg.extract.entities import MentionIndex
+from kg.extract.syntax import OBJ, PASS_SUBJ, actor_for
 from kg.lexicon import Lexicon
 from kg.model import Mention, Relation
 
-__all__ = ["relations", "actor_for"]
+__all__ = ["relations"]
 
-SUBJ = frozenset({"nsubj", "csubj"})
-PASS_SUBJ = frozenset({"nsubjpass", "csubjpass"})
-OBJ = frozenset({"dobj", "obj", "dative"})
-WH = frozenset({"who", "which", "that"})
-ORG_KINDS = frozenset({"Organization", "Country"})
 CONFIDENCE = {"role": 0.9, "verb": 0.8, "noun": 0.75, "compound": 0.8}
-
-
-def actor_for(token: Token, index: MentionIndex, *, depth: int = 0) -> list[Mention]:
-    """The actor mentions a token stands for: itself, its apposition, or the state it names.
-
-    "the regime's Supreme Leader Khamenei" -> Khamenei (apposition); "Iran's leaders" ->
-    Iran (a state noun with a possessor); "Hamas rockets" -> Hamas (a compound modifier).
-    """
-    found = index.at(token)
-    if found is not None:
-        return [found]
-    if depth > 1:
-        return []
-    for child in token.children:
-        if child.dep_ == "appos":
-            hit = actor_for(child, index, depth=depth + 1)
-            if hit:
-                return hit
-    if depth == 0:
-        # "the head of X, Y": a role noun stands for the person in apposition to its object
-        for pobj in _pobjs(token, ["of"]):
-            people = [m for c in pobj.children if c.dep_ == "appos"
-                      for m in actor_for(c, index, depth=2) if m.kind == "Person"]
-            if people:
-                return people
-    for child in token.children:
-        if child.dep_ in {"poss", "compound", "amod", "nmod"} and index.at(child) is not None:
-            mention = index.at(child)
-            assert mention is not None
-            if token.lemma_.casefold() in index.state_nouns or mention.kind in ORG_KINDS and child.dep_ == "compound":
-                return [mention]
-    return []
-
-
-def _expand(tokens: list[Token]) -> list[Token]:
-    """A token and the tokens coordinated with it ("Hamas and Islamic Jihad")."""
-    out: list[Token] = []
-    for t in tokens:
-        for c in (t, *t.conjuncts):
-            if c not in out:
-                out.append(c)
-    return out
-
-
-def _actors(tokens: list[Token], index: MentionIndex) -> list[Mention]:
-    out: list[Mention] = []
-    for t in _expand(tokens):
-        for m in actor_for(t, index):
-            if m not in out:
-                out.append(m)
-    return out
-
-
-def _subjects(verb: Token) -> list[Token]:
-    """The subject tokens of a verb, inherited through conjoined verbs, xcomp and relative clauses."""
-    subj = [c for c in verb.children if c.dep_ in SUBJ]
-    if subj and subj[0].lower_ in WH and verb.dep_ == "relcl":
-        return [verb.head]
-    if subj:
-        return subj
-    if verb.dep_ in {"conj", "xcomp", "advcl"} and verb.head.pos_ in {"VERB", "AUX"}:
-        return _subjects(verb.head) if verb.dep_ != "advcl" else []
-    if verb.dep_ == "relcl":
-        return [verb.head]
-    if verb.dep_ == "acl":
-        return []
-    return []
-
-
-def _pobjs(token: Token, preps: list[str]) -> list[Token]:
-    out = []
-    for child in token.children:
-        if child.dep_ in {"prep", "agent"} and child.lower_ in preps:
-            out += [g for g in child.children if g.dep_ == "pobj"]
-    return out
 
 
 def _requires(token: Token, words: list[str]) -> bool:
@@ -115,7 +37,9 @@ def _pairs(subjects: list[Mention], objects: list[Mention]) -> Iterator[tuple[Me
                 yield s, o
 
 
-def verb_relations(doc: Doc, index: MentionIndex, lexicon: Lexicon) -> Iterator[tuple[Mention, str, Mention, str, Token]]:
+def verb_relations(
+    doc: Doc, index: MentionIndex, lexicon: Lexicon
+) -> Iterator[tuple[Mention, str, Mention, str, Token]]:
     """Subject-verb-object relations, active and passive."""
     for verb in doc:
         if verb.pos_ not in {"VERB", "AUX"}:
@@ -128,17 +52,17 @@ def verb_relations(doc: Doc, index: MentionIndex, lexicon: Lexicon) -> Iterator[
         preps = list(spec.get("prep", []))
         passive = any(c.dep_ in PASS_SUBJ or c.dep_ == "auxpass" for c in verb.children)
         if passive:
-            agents = _pobjs(verb, ["by"])
-            subjects = _actors(agents, index)
+            agents = sx.pobjs(verb, ["by"])
+            subjects = sx.actors(agents, index)
             patients = [c for c in verb.children if c.dep_ in PASS_SUBJ]
             if not patients and verb.dep_ in {"acl", "relcl"}:
                 patients = [verb.head]
-            objects = _actors(patients, index)
+            objects = sx.actors(patients, index)
         else:
-            subjects = _actors(_subjects(verb), index)
+            subjects = sx.actors(sx.subjects(verb), index)
             obj_tokens = [c for c in verb.children if c.dep_ in OBJ]
-            obj_tokens += _pobjs(verb, preps + (["to"] if "requires" in spec else []))
-            objects = _actors(obj_tokens, index)
+            obj_tokens += sx.pobjs(verb, preps + (["to"] if "requires" in spec else []))
+            objects = sx.actors(obj_tokens, index)
         for s, o in _pairs(subjects, objects):
             yield s, spec["property"], o, "verb-passive" if passive else "verb", verb
 
@@ -147,7 +71,7 @@ def _governing_subjects(token: Token, index: MentionIndex) -> list[Mention]:
     """The actors doing what a noun names: its possessor, else the subject of its clause."""
     poss = [c for c in token.children if c.dep_ == "poss"]
     if poss:
-        return _actors(poss, index)
+        return sx.actors(poss, index)
     # the noun is the object of a verb ("held talks with"), or of a preposition attached to
     # one ("in a phone call with"): the verb's subject is the actor. No further climbing.
     head = token.head
@@ -156,11 +80,13 @@ def _governing_subjects(token: Token, index: MentionIndex) -> list[Mention]:
     elif token.dep_ not in OBJ:
         return []
     if head.pos_ in {"VERB", "AUX"}:
-        return _actors(_subjects(head), index)
+        return sx.actors(sx.subjects(head), index)
     return []
 
 
-def noun_relations(doc: Doc, index: MentionIndex, lexicon: Lexicon) -> Iterator[tuple[Mention, str, Mention, str, Token]]:
+def noun_relations(
+    doc: Doc, index: MentionIndex, lexicon: Lexicon
+) -> Iterator[tuple[Mention, str, Mention, str, Token]]:
     """Relations carried by a noun: "Iran's support of Hamas", "talks with Iran"."""
     for noun in doc:
         if noun.pos_ not in {"NOUN", "PROPN"} or index.at(noun) is not None:
@@ -169,8 +95,8 @@ def noun_relations(doc: Doc, index: MentionIndex, lexicon: Lexicon) -> Iterator[
         if spec is None:
             continue
         objects: list[Mention] = []
-        for pobj in _pobjs(noun, list(spec.get("prep", []))):
-            objects += _actors([pobj], index) or _compound_actors(pobj, index)
+        for pobj in sx.pobjs(noun, list(spec.get("prep", []))):
+            objects += sx.actors([pobj], index) or _compound_actors(pobj, index)
         if not objects:
             continue
         subjects = _governing_subjects(noun, index)
@@ -191,14 +117,16 @@ def _role_key(token: Token, lexicon: Lexicon) -> str | None:
     """The role a noun names, trying multi-word roles first ("prime minister")."""
     mods = [c.lower_ for c in token.children if c.dep_ == "compound" and c.is_lower]
     for n in range(len(mods), -1, -1):
-        key = "-".join([*mods[len(mods) - n:], token.lemma_.casefold()])
+        key = "-".join([*mods[len(mods) - n :], token.lemma_.casefold()])
         if key in lexicon.roles:
             return key
     lower = token.lower_
     return lower if lower in lexicon.roles else None
 
 
-def role_relations(doc: Doc, index: MentionIndex, lexicon: Lexicon) -> Iterator[tuple[Mention, str, Mention, str, Token]]:
+def role_relations(
+    doc: Doc, index: MentionIndex, lexicon: Lexicon
+) -> Iterator[tuple[Mention, str, Mention, str, Token]]:
     """Person-to-organisation relations from role nouns and appositions."""
     for role in doc:
         if role.pos_ not in {"NOUN", "PROPN"}:
@@ -215,13 +143,24 @@ def role_relations(doc: Doc, index: MentionIndex, lexicon: Lexicon) -> Iterator[
         elif role.dep_ in {"compound", "appos", "nmod"} and index.at(role.head) is not None:
             holders = [m for m in [index.at(role.head)] if m and m.kind == "Person"]
         if not holders:
-            holders = [m for c in role.children if c.dep_ == "appos" for m in actor_for(c, index)
-                       if m.kind == "Person"]
+            holders = [
+                m
+                for c in role.children
+                if c.dep_ == "appos"
+                for m in actor_for(c, index)
+                if m.kind == "Person"
+            ]
         if not holders:
-            holders = [m for p in _pobjs(role, ["of"]) for c in p.children if c.dep_ == "appos"
-                       for m in actor_for(c, index) if m.kind == "Person"]
+            holders = [
+                m
+                for p in sx.pobjs(role, ["of"])
+                for c in p.children
+                if c.dep_ == "appos"
+                for m in actor_for(c, index)
+                if m.kind == "Person"
+            ]
         if not holders and role.dep_ == "attr":
-            holders = [m for m in _actors(_subjects(role.head), index) if m.kind == "Person"]
+            holders = [m for m in sx.actors(sx.subjects(role.head), index) if m.kind == "Person"]
         if not holders:
             continue
         # the organisation (or, for advisers and allies, the person) the role is held in
@@ -229,11 +168,11 @@ def role_relations(doc: Doc, index: MentionIndex, lexicon: Lexicon) -> Iterator[
         for c in role.children:
             if c.dep_ in {"compound", "poss", "nmod", "amod"} and index.at(c) is not None:
                 targets += [m for m in [index.at(c)] if m]
-        for pobj in _pobjs(role, ["of", "in", "to", "at", "for", "with"]):
-            targets += _actors([pobj], index)
+        for pobj in sx.pobjs(role, ["of", "in", "to", "at", "for", "with"]):
+            targets += sx.actors([pobj], index)
         if own is not None and not targets:
             # the org precedes the role inside one entity span: "Hamas leader Ismail Haniyeh"
-            targets += [index.at(t) for t in doc[role.left_edge.i:role.i] if index.at(t)]  # type: ignore[misc]
+            targets += [index.at(t) for t in doc[role.left_edge.i : role.i] if index.at(t)]  # type: ignore[misc]
         for person in holders:
             for target in dict.fromkeys(targets):
                 if target is person or target.kind == "Place":
@@ -243,7 +182,9 @@ def role_relations(doc: Doc, index: MentionIndex, lexicon: Lexicon) -> Iterator[
                 yield person, prop, target, "role", role
 
 
-def compound_relations(doc: Doc, index: MentionIndex, lexicon: Lexicon) -> Iterator[tuple[Mention, str, Mention, str, Token]]:
+def compound_relations(
+    doc: Doc, index: MentionIndex, lexicon: Lexicon
+) -> Iterator[tuple[Mention, str, Mention, str, Token]]:
     """'X-backed Y' relations: the part before the hyphen acts on the actor modified."""
     for word in doc[2:]:
         spec = lexicon.compounds.get(word.lower_)
@@ -259,7 +200,7 @@ def compound_relations(doc: Doc, index: MentionIndex, lexicon: Lexicon) -> Itera
         head = word.head if word.dep_ in {"amod", "compound", "acl"} else word
         while head.dep_ in {"compound"} and head.head != head:
             head = head.head
-        targets = _actors([head], index)
+        targets = sx.actors([head], index)
         for src, tgt in _pairs(sources, targets):
             if spec.get("reverse"):
                 yield tgt, spec["property"], src, "compound", word
@@ -272,8 +213,14 @@ def index_demonym(token: Token, index: MentionIndex) -> Mention | None:
     return index.at(token)
 
 
-def relations(doc: Doc, doc_id: str, index: MentionIndex, lexicon: Lexicon, sentences: list[str],
-              hedges: dict[int, tuple[str | None, float]]) -> list[Relation]:
+def relations(
+    doc: Doc,
+    doc_id: str,
+    index: MentionIndex,
+    lexicon: Lexicon,
+    sentences: list[str],
+    hedges: dict[int, tuple[str | None, float]],
+) -> list[Relation]:
     """All relations in a doc, deduplicated per sentence, with hedge and confidence."""
     out: dict[tuple[str, str, str, int], Relation] = {}
     families = (role_relations, verb_relations, noun_relations, compound_relations)

@@ -87,7 +87,9 @@ def document_quads(triples: Iterable[ox.Triple]) -> list[ox.Quad]:
     documents: set[Node] = {
         t.subject
         for t in triples
-        if t.predicate.value == _RDF_TYPE and t.object == ox.NamedNode(_DOCUMENT)
+        if t.predicate.value == _RDF_TYPE
+        and t.object == ox.NamedNode(_DOCUMENT)
+        and isinstance(t.subject, (ox.NamedNode, ox.BlankNode))
     }
     part_of: dict[Node, Node] = {}
     derived: dict[Node, set[Node]] = {}

@@ -85,8 +85,9 @@ def _add_sentence(g: Graph, ex: Extraction, n: int) -> URIRef:
     return s
 
 
-def to_graph(articles: Sequence[Article], extractions: Iterable[Extraction],
-             resolution: Resolution) -> Graph:
+def to_graph(
+    articles: Sequence[Article], extractions: Iterable[Extraction], resolution: Resolution
+) -> Graph:
     """The knowledge graph of a corpus: documents, actors, relations with provenance."""
     g = bind_prefixes(Graph())
     for article in articles:

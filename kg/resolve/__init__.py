@@ -43,7 +43,9 @@ def _coarse(kind: str) -> str:
     return "P" if kind == "Person" else "O"
 
 
-def _node(mention: Mention, gazetteer: Gazetteer, lexicon: Lexicon, gaz_keys: dict[str, str]) -> tuple[Node, str] | None:
+def _node(
+    mention: Mention, gazetteer: Gazetteer, lexicon: Lexicon, gaz_keys: dict[str, str]
+) -> tuple[Node, str] | None:
     """The starting node of a mention and its cleaned name (None when nothing is left)."""
     if mention.gazetteer_id:
         entry = gazetteer.entries[mention.gazetteer_id]
@@ -59,7 +61,9 @@ def _node(mention: Mention, gazetteer: Gazetteer, lexicon: Lexicon, gaz_keys: di
     return ("n", _coarse(mention.kind), name_key(name)), name
 
 
-def resolve(extractions: Iterable[Extraction], gazetteer: Gazetteer, lexicon: Lexicon) -> Resolution:
+def resolve(
+    extractions: Iterable[Extraction], gazetteer: Gazetteer, lexicon: Lexicon
+) -> Resolution:
     """Cluster the mentions of all extractions into actors (see the module docstring)."""
     gaz_keys = {}
     for entry in gazetteer.entries.values():
@@ -116,8 +120,13 @@ def _surface(text: str) -> str:
     return name[4:] if name[:4].casefold() == "the " else name
 
 
-def _link_people(graph: nx.Graph, names: dict[Node, Counter[str]], docs: dict[Node, set[str]],
-                 gazetteer: Gazetteer, dropped: set[Node]) -> None:
+def _link_people(
+    graph: nx.Graph,
+    names: dict[Node, Counter[str]],
+    docs: dict[Node, set[str]],
+    gazetteer: Gazetteer,
+    dropped: set[Node],
+) -> None:
     """Join surname-only and partial names to the one full name they can belong to."""
     full: dict[str, list[Node]] = defaultdict(list)  # last word -> person nodes with >= 2 words
     suffixes: dict[str, list[Node]] = defaultdict(list)
@@ -180,8 +189,13 @@ def _link_acronyms(graph: nx.Graph, names: dict[Node, Counter[str]], gazetteer: 
             graph.add_edge(node, cands[0])
 
 
-def _make_actor(comp: list[Node], names: dict[Node, Counter[str]], kinds: dict[Node, Counter[str]],
-                docs: dict[Node, set[str]], gazetteer: Gazetteer) -> Actor:
+def _make_actor(
+    comp: list[Node],
+    names: dict[Node, Counter[str]],
+    kinds: dict[Node, Counter[str]],
+    docs: dict[Node, set[str]],
+    gazetteer: Gazetteer,
+) -> Actor:
     all_names: Counter[str] = Counter()
     all_kinds: Counter[str] = Counter()
     all_docs: set[str] = set()
@@ -191,8 +205,14 @@ def _make_actor(comp: list[Node], names: dict[Node, Counter[str]], kinds: dict[N
         all_docs |= docs[n]
     entry = next((gazetteer.entries[n[1]] for n in comp if n[0] == "g"), None)
     if entry is not None:
-        return Actor(key=entry.id, label=entry.label, kind=entry.kind, alt_labels=set(),
-                     wikidata=entry.wikidata, docs=all_docs)
+        return Actor(
+            key=entry.id,
+            label=entry.label,
+            kind=entry.kind,
+            alt_labels=set(),
+            wikidata=entry.wikidata,
+            docs=all_docs,
+        )
     kind = max(all_kinds, key=lambda k: (all_kinds[k], -_KIND_RANK[k]))
     # the canonical name: the longest name seen at least as often as any shorter one
     label = max(all_names, key=lambda s: (len(s.split()), all_names[s], s))

@@ -30,7 +30,7 @@ def clean_name(text: str, titles: tuple[str, ...] = ()) -> str:
         low = name.casefold()
         for title in titles:
             if low.startswith(title + " ") and len(name) > len(title) + 1:
-                name = name[len(title) + 1:].lstrip()
+                name = name[len(title) + 1 :].lstrip()
                 changed = True
                 break
     return name

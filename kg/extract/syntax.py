@@ -1,0 +1,111 @@
+"""Dependency helpers shared by the relation and event patterns: from tokens to actors."""
+
+from __future__ import annotations
+
+from spacy.tokens import Token
+
+from kg.extract.entities import MentionIndex
+from kg.model import Mention
+
+__all__ = [
+    "actor_for",
+    "expand",
+    "actors",
+    "subjects",
+    "pobjs",
+    "SUBJ",
+    "PASS_SUBJ",
+    "OBJ",
+    "WH",
+    "ORG_KINDS",
+]
+
+SUBJ = frozenset({"nsubj", "csubj"})
+PASS_SUBJ = frozenset({"nsubjpass", "csubjpass"})
+OBJ = frozenset({"dobj", "obj", "dative"})
+WH = frozenset({"who", "which", "that"})
+ORG_KINDS = frozenset({"Organization", "Country"})
+
+
+def actor_for(token: Token, index: MentionIndex, *, depth: int = 0) -> list[Mention]:
+    """The actor mentions a token stands for: itself, its apposition, or the state it names.
+
+    "the regime's Supreme Leader Khamenei" -> Khamenei (apposition); "Iran's leaders" ->
+    Iran (a state noun with a possessor); "Hamas rockets" -> Hamas (a compound modifier).
+    """
+    found = index.at(token)
+    if found is not None:
+        return [found]
+    if depth > 1:
+        return []
+    for child in token.children:
+        if child.dep_ == "appos":
+            hit = actor_for(child, index, depth=depth + 1)
+            if hit:
+                return hit
+    if depth == 0:
+        # "the head of X, Y": a role noun stands for the person in apposition to its object
+        for pobj in pobjs(token, ["of"]):
+            people = [
+                m
+                for c in pobj.children
+                if c.dep_ == "appos"
+                for m in actor_for(c, index, depth=2)
+                if m.kind == "Person"
+            ]
+            if people:
+                return people
+    for child in token.children:
+        if child.dep_ in {"poss", "compound", "amod", "nmod"} and index.at(child) is not None:
+            mention = index.at(child)
+            assert mention is not None
+            if (
+                token.lemma_.casefold() in index.state_nouns
+                or mention.kind in ORG_KINDS
+                and child.dep_ == "compound"
+            ):
+                return [mention]
+    return []
+
+
+def expand(tokens: list[Token]) -> list[Token]:
+    """A token and the tokens coordinated with it ("Hamas and Islamic Jihad")."""
+    out: list[Token] = []
+    for t in tokens:
+        for c in (t, *t.conjuncts):
+            if c not in out:
+                out.append(c)
+    return out
+
+
+def actors(tokens: list[Token], index: MentionIndex) -> list[Mention]:
+    out: list[Mention] = []
+    for t in expand(tokens):
+        for m in actor_for(t, index):
+            if m not in out:
+                out.append(m)
+    return out
+
+
+def subjects(verb: Token) -> list[Token]:
+    """The subject tokens of a verb, inherited through conjoined verbs, xcomp and relative clauses."""
+    subj = [c for c in verb.children if c.dep_ in SUBJ]
+    if subj and subj[0].lower_ in WH and verb.dep_ == "relcl":
+        return [verb.head]
+    if subj:
+        return subj
+    if verb.dep_ in {"conj", "xcomp", "advcl"} and verb.head.pos_ in {"VERB", "AUX"}:
+        return subjects(verb.head) if verb.dep_ != "advcl" else []
+    if verb.dep_ == "relcl":
+        return [verb.head]
+    if verb.dep_ == "acl":
+        return []
+    return []
+
+
+def pobjs(token: Token, preps: list[str]) -> list[Token]:
+    out = []
+    for child in token.children:
+        if child.dep_ in {"prep", "agent"} and child.lower_ in preps:
+            out += [g for g in child.children if g.dep_ == "pobj"]
+    return out
