@@ -1,13 +1,22 @@
 """`kg build`: the whole pipeline, from a folder of articles to a graph folder.
 
-ingest -> extract -> resolve -> RDF -> outputs. Outputs are written into a temporary folder
-beside the target and moved into place only when every one of them was written, under a
-lock, so a failed, interrupted or concurrent build never leaves a half-written `exports/`.
+ingest -> extract -> resolve -> RDF -> outputs. Extraction streams: articles go through
+`nlp.pipe` in batches (in `workers` processes, or on a Dask cluster with `engine="dask"`) and
+only the small `Extraction` records are kept, never the spaCy docs, so memory grows with the
+records and the graph, not with the parses. With a `cache` folder an article whose text and
+pipeline did not change is read back instead of extracted (`kg.cache`); resolution and graph
+building always re-run over every record: they are linear, and a changed article can change
+how names in other articles resolve.
+
+Outputs are written into a temporary folder beside the target and moved into place only when
+every one of them was written, under a lock, so a failed, interrupted or concurrent build
+never leaves a half-written `exports/`.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -23,10 +32,10 @@ from rdflib.namespace import RDF
 
 from kg import __version__
 from kg.errors import BuildError
-from kg.extract import DEFAULT_MODEL, Extractor
+from kg.extract import DEFAULT_MODEL
 from kg.ingest import load_corpus
-from kg.lexicon import load_gazetteer, load_lexicon
-from kg.model import Extraction
+from kg.lexicon import Gazetteer, Lexicon, load_gazetteer, load_lexicon
+from kg.model import Article, Extraction
 from kg.rdf.graph import to_graph
 from kg.rdf.namespace import KG, RELATION_PROPERTIES
 from kg.resolve import resolve
@@ -35,7 +44,10 @@ __all__ = [
     "BuildResult",
     "build",
     "build_graph",
+    "extract_articles",
     "write_outputs",
+    "ENGINES",
+    "CACHE_DIR",
     "GRAPH_FILE",
     "HTML_FILE",
     "SUMMARY_FILE",
@@ -44,6 +56,13 @@ __all__ = [
 GRAPH_FILE = "graph.ttl"
 HTML_FILE = "graph.html"
 SUMMARY_FILE = "build.json"
+#: The cache folder inside the output folder, unless `--cache DIR` names another.
+CACHE_DIR = ".kg-cache"
+#: Where extraction runs: this machine (`nlp.pipe` with `n_process`) or a Dask cluster.
+ENGINES = ("local", "dask")
+
+#: `progress(done, total)`: called after each article extracted (cache hits are not counted).
+Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -62,57 +81,172 @@ class BuildResult:
     seconds: float = 0.0
     outputs: list[str] = field(default_factory=list)
     model: str = DEFAULT_MODEL
+    engine: str = "local"
+    workers: int = 1
+    extracted: int = 0  # documents run through spaCy in this build
+    cache: str | None = None  # the cache folder; None when caching was off
+    cache_hits: int = 0
+    cache_pruned: int = 0
+    cache_warnings: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
 
     def summary(self) -> str:
         skipped = f", {len(self.skipped)} skipped" if self.skipped else ""
+        cached = f", {self.cache_hits} from cache" if self.cache is not None else ""
         return (
             f"{self.articles} articles read{skipped}, {len(self.duplicates)} near-duplicates, "
             f"{self.actors} actors, {self.relations} relations ({self.statements} claims), "
-            f"{self.events} events, {self.triples} triples in {self.seconds:.1f}s"
+            f"{self.events} events, {self.triples} triples in {self.seconds:.1f}s "
+            f"({self.extracted} extracted{cached})"
         )
+
+
+def _extract_local(
+    articles: Sequence[Article],
+    gazetteer: Gazetteer,
+    lexicon: Lexicon,
+    *,
+    model: str,
+    batch_size: int,
+    workers: int,
+    progress: Progress | None,
+) -> Iterator[Extraction]:
+    from kg.extract import Extractor
+
+    if not articles:  # nothing to extract: do not even load the model
+        return
+    # a handful of changed articles does not pay for starting worker processes
+    n_process = max(1, min(workers, math.ceil(len(articles) / batch_size)))
+    extractor = Extractor(gazetteer, lexicon, model)
+    runs = extractor.run(articles, batch_size=batch_size, n_process=n_process)
+    for n, ex in enumerate(runs, 1):
+        if progress is not None:
+            progress(n, len(articles))
+        yield ex
+
+
+def extract_articles(
+    articles: Sequence[Article],
+    gazetteer: Gazetteer,
+    lexicon: Lexicon,
+    *,
+    model: str = DEFAULT_MODEL,
+    gazetteers: Sequence[Path] = (),
+    batch_size: int = 16,
+    workers: int = 1,
+    engine: str = "local",
+    scheduler: str | None = None,
+    cache: str | Path | None = None,
+    progress: Progress | None = None,
+    result: BuildResult | None = None,
+) -> list[Extraction]:
+    """The extraction of every article, in corpus order, from the cache or the pipeline.
+
+    Only cache misses go to the pipeline (locally or on Dask); fresh records are stored and
+    the entries of articles no longer in the corpus are pruned. Counts go into `result`.
+    The order matters: resolution breaks ties by it, so every engine gives the same graph.
+    """
+    from kg.cache import ExtractionCache, pipeline_fingerprint
+
+    if engine not in ENGINES:
+        raise BuildError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
+    result = result if result is not None else BuildResult()
+    fingerprint = pipeline_fingerprint(model, gazetteers)
+    store = ExtractionCache(Path(cache), fingerprint) if cache is not None else None
+    found = [store.get(a) if store is not None else None for a in articles]
+    todo = [a for a, ex in zip(articles, found, strict=True) if ex is None]
+    fresh: Iterator[Extraction]
+    if engine == "dask" and todo:
+        from kg.distributed import extract_dask
+
+        fresh = extract_dask(
+            todo, gazetteer, lexicon, model=model, fingerprint=fingerprint,
+            scheduler=scheduler, workers=workers, batch_size=batch_size, progress=progress,
+        )  # fmt: skip
+    else:
+        fresh = _extract_local(
+            todo, gazetteer, lexicon, model=model, batch_size=batch_size, workers=workers,
+            progress=progress,
+        )  # fmt: skip
+    extractions: list[Extraction] = []
+    for article, cached in zip(articles, found, strict=True):
+        ex = cached
+        if ex is None:
+            ex = next(fresh, None)
+            if ex is None or ex.doc_id != article.id:
+                got = ex.doc_id if ex is not None else "nothing"
+                raise BuildError(f"extraction out of step at article {article.id!r}: got {got}")
+            if store is not None:
+                store.put(article, ex)
+        extractions.append(ex)
+    result.extracted = len(todo)
+    result.engine, result.workers = engine, workers
+    if store is not None:
+        result.cache = str(store.directory)
+        result.cache_hits = store.hits
+        result.cache_pruned = store.prune(a.id for a in articles)
+        result.cache_warnings = list(store.errors)
+    return extractions
 
 
 def build_graph(
     sources: Sequence[str | Path],
     *,
     model: str = DEFAULT_MODEL,
-    gazetteers: Sequence[Path] = (),
+    gazetteers: Sequence[str | Path] = (),
     batch_size: int = 16,
     workers: int = 1,
     strict: bool = False,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
+    cache: str | Path | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
 ) -> tuple[Graph, BuildResult]:
-    """Build the graph of the articles under `sources` (files or folders) in memory."""
-    started = time.perf_counter()
-    corpus = load_corpus(sources, strict=strict)
-    gazetteer = load_gazetteer(tuple(Path(p) for p in gazetteers))
-    lexicon = load_lexicon()
-    extractor = Extractor(gazetteer, lexicon, model)
-    extractions: list[Extraction] = []
-    total = len(corpus.articles)
-    for ex in extractor.run(corpus.articles, batch_size=batch_size, n_process=workers):
-        extractions.append(ex)
-        if progress is not None:
-            progress(len(extractions), total)
-    resolution = resolve(extractions, gazetteer, lexicon)
-    graph = to_graph(corpus.articles, extractions, resolution)
+    """Build the graph of the articles under `sources` (files or folders) in memory.
 
-    result = BuildResult(
-        articles=sum(1 for a in corpus.articles if not a.derived_from),
-        skipped=[(s.path, s.reason) for s in corpus.skipped],
-        duplicates=[
-            (a.id, a.duplicate_of, a.similarity or 0.0) for a in corpus.articles if a.duplicate_of
-        ],
-        shared_blocks=sum(1 for a in corpus.articles if a.derived_from),
-        actors=sum(1 for _ in graph.subjects(RDF.type, KG.Actor)),
-        relations=sum(
-            1 for prop in RELATION_PROPERTIES for _ in graph.triples((None, KG[prop], None))
-        ),
-        statements=sum(1 for _ in graph.subjects(RDF.type, RDF.Statement)),
-        events=sum(1 for _ in graph.subjects(RDF.type, KG.Event)),
-        triples=len(graph),
-        model=model,
+    `cache` is a folder of stored extractions (None: extract everything, store nothing);
+    `engine="dask"` extracts on the Dask scheduler at `scheduler`, or on a local cluster of
+    `workers` processes when no address is given.
+
+    >>> graph, result = build_graph(["seeds"], workers=2)  # doctest: +SKIP
+    """
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    corpus = load_corpus(sources, strict=strict)
+    gaz_paths = tuple(Path(p) for p in gazetteers)
+    gazetteer = load_gazetteer(gaz_paths)
+    lexicon = load_lexicon()
+    timings["ingest"] = time.perf_counter() - started
+
+    result = BuildResult(model=model)
+    mark = time.perf_counter()
+    extractions = extract_articles(
+        corpus.articles, gazetteer, lexicon, model=model, gazetteers=gaz_paths,
+        batch_size=batch_size, workers=workers, engine=engine, scheduler=scheduler,
+        cache=cache, progress=progress, result=result,
+    )  # fmt: skip
+    timings["extract"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    resolution = resolve(extractions, gazetteer, lexicon)
+    timings["resolve"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    graph = to_graph(corpus.articles, extractions, resolution)
+    timings["graph"] = time.perf_counter() - mark
+
+    result.articles = sum(1 for a in corpus.articles if not a.derived_from)
+    result.skipped = [(s.path, s.reason) for s in corpus.skipped]
+    result.duplicates = [
+        (a.id, a.duplicate_of, a.similarity or 0.0) for a in corpus.articles if a.duplicate_of
+    ]
+    result.shared_blocks = sum(1 for a in corpus.articles if a.derived_from)
+    result.actors = sum(1 for _ in graph.subjects(RDF.type, KG.Actor))
+    result.relations = sum(
+        1 for prop in RELATION_PROPERTIES for _ in graph.triples((None, KG[prop], None))
     )
+    result.statements = sum(1 for _ in graph.subjects(RDF.type, RDF.Statement))
+    result.events = sum(1 for _ in graph.subjects(RDF.type, KG.Event))
+    result.triples = len(graph)
+    result.timings = {k: round(v, 3) for k, v in timings.items()}
     result.seconds = time.perf_counter() - started
     return graph, result
 
@@ -171,10 +305,25 @@ def write_outputs(
 
 
 def build(
-    sources: Sequence[str | Path], out: str | Path = "exports", **options: object
+    sources: Sequence[str | Path],
+    out: str | Path = "exports",
+    *,
+    cache: str | Path | bool = True,
+    html: bool = True,
+    **options: object,
 ) -> BuildResult:
-    """Build the graph of `sources` and write it to `out` (see `build_graph` for options)."""
-    html = bool(options.pop("html", True))
-    graph, result = build_graph(sources, **options)  # type: ignore[arg-type]
-    write_outputs(graph, result, Path(out), html=html)
+    """Build the graph of `sources` and write it to `out` (see `build_graph` for options).
+
+    `cache=True` keeps extractions in `<out>/.kg-cache/`, so the next build into the same
+    folder only re-extracts what changed; a path puts them there instead; False turns the
+    cache off.
+    """
+    out = Path(out)
+    folder = out / CACHE_DIR if cache is True else (None if cache is False else Path(cache))
+    started = time.perf_counter()
+    graph, result = build_graph(sources, cache=folder, **options)  # type: ignore[arg-type]
+    mark = time.perf_counter()
+    write_outputs(graph, result, out, html=html)
+    result.timings["write"] = round(time.perf_counter() - mark, 3)
+    result.seconds = time.perf_counter() - started
     return result

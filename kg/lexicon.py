@@ -17,7 +17,7 @@ from kg.errors import DataFileError
 from kg.model import ACTOR_KINDS
 from kg.resources import data_file
 
-__all__ = ["Entry", "Gazetteer", "Lexicon", "load_gazetteer", "load_lexicon"]
+__all__ = ["Entry", "EventLexicon", "Gazetteer", "Lexicon", "load_event_lexicon", "load_gazetteer", "load_lexicon"]
 
 NER_LABEL = {"Person": "PERSON", "Organization": "ORG", "Country": "GPE", "Place": "LOC"}
 
@@ -202,4 +202,32 @@ def load_lexicon() -> Lexicon:
         hedge_factor=float(hedges.get("factor", 0.6)),
         attribution=tuple(p.casefold() for p in hedges.get("attribution", [])),
         titles=tuple(sorted(set(titles), key=len, reverse=True)),
+    )
+
+
+@dataclass(frozen=True)
+class EventLexicon:
+    """Event triggers and the PLOVER/CAMEO codes of each event class (kg/data/events.toml)."""
+
+    classes: dict[str, dict[str, str]]
+    verbs: dict[str, dict[str, Any]]
+    nouns: dict[str, dict[str, Any]]
+    light_verbs: frozenset[str] = frozenset()
+
+
+@lru_cache(maxsize=1)
+def load_event_lexicon() -> EventLexicon:
+    """The event triggers, checked: every trigger names a class that has codes."""
+    path = data_file("events.toml")
+    data = _read_toml(path)
+    classes = data.get("classes", {})
+    for section in ("verbs", "nouns"):
+        for word, spec in data.get(section, {}).items():
+            if not isinstance(spec, dict) or spec.get("class") not in classes:
+                raise DataFileError(f"{path}: [{section}] {word!r} names no known event class")
+    return EventLexicon(
+        classes=classes,
+        verbs=data.get("verbs", {}),
+        nouns=data.get("nouns", {}),
+        light_verbs=frozenset(data.get("light", {}).get("verbs", [])),
     )

@@ -1,7 +1,8 @@
-"""The extract stage: spaCy docs -> mentions, relations (and, later, events) per article."""
+"""The extract stage: spaCy docs -> mentions, relations and events per article."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator
 
 from spacy.language import Language
@@ -9,28 +10,44 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
 from kg.extract.entities import find_mentions
+from kg.extract.events import events, quote_speakers
 from kg.extract.hedges import sentence_hedge
 from kg.extract.pipeline import DEFAULT_MODEL, descriptor_matcher, load_nlp
 from kg.extract.relations import relations
-from kg.lexicon import Gazetteer, Lexicon
+from kg.lexicon import EventLexicon, Gazetteer, Lexicon, load_event_lexicon
 from kg.model import Article, Extraction
 
 __all__ = ["DEFAULT_MODEL", "Extractor", "extract_doc", "load_nlp"]
 
 
 def extract_doc(
-    doc: Doc, doc_id: str, gazetteer: Gazetteer, lexicon: Lexicon, matcher: Matcher | None = None
+    doc: Doc,
+    doc_id: str,
+    gazetteer: Gazetteer,
+    lexicon: Lexicon,
+    matcher: Matcher | None = None,
+    *,
+    date: str | None = None,
+    event_lexicon: EventLexicon | None = None,
 ) -> Extraction:
-    """Mentions and relations of one parsed article."""
+    """Mentions, relations and events of one parsed article (`date`: the article's, ISO)."""
     sentences = [s.text.strip() for s in doc.sents]
     hedges = {n: sentence_hedge(s, lexicon) for n, s in enumerate(doc.sents)}
     index = find_mentions(doc, doc_id, gazetteer, lexicon, matcher)
     rels = relations(doc, doc_id, index, lexicon, sentences, hedges)
+    speakers = quote_speakers(doc, index)
+    # a relation inside a quotation is the speaker's claim, not the article's
+    rels = [
+        dataclasses.replace(r, claimed_by=speakers[r.sent]) if r.sent in speakers else r
+        for r in rels
+    ]
+    evs = events(doc, doc_id, index, event_lexicon or load_event_lexicon(), date, hedges)
     return Extraction(
         doc_id=doc_id,
         sentences=tuple(sentences),
         mentions=tuple(index.mentions),
         relations=tuple(rels),
+        events=tuple(evs),
     )
 
 
@@ -42,13 +59,22 @@ class Extractor:
         self.lexicon = lexicon
         self.nlp: Language = load_nlp(gazetteer, model)
         self.matcher = descriptor_matcher(self.nlp, gazetteer)
+        self.event_lexicon = load_event_lexicon()
 
     def run(
         self, articles: Iterable[Article], *, batch_size: int = 16, n_process: int = 1
     ) -> Iterator[Extraction]:
         """Extract every article, streaming through `nlp.pipe` in batches."""
-        items = ((a.text, a.id) for a in articles)
-        for doc, doc_id in self.nlp.pipe(
+        items = ((a.text, (a.id, a.date)) for a in articles)
+        for doc, (doc_id, date) in self.nlp.pipe(
             items, as_tuples=True, batch_size=batch_size, n_process=n_process
         ):
-            yield extract_doc(doc, doc_id, self.gazetteer, self.lexicon, self.matcher)
+            yield extract_doc(
+                doc,
+                doc_id,
+                self.gazetteer,
+                self.lexicon,
+                self.matcher,
+                date=date,
+                event_lexicon=self.event_lexicon,
+            )

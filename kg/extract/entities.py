@@ -181,7 +181,39 @@ def find_mentions(
 
     for span, mention in sorted(found, key=lambda x: x[0].start):
         index.add(span, mention)
+    _add_pronouns(doc, doc_id, index)
     return index
+
+
+PERSON_PRONOUNS = frozenset({"he", "him", "his", "she", "her"})
+THING_PRONOUNS = frozenset({"it", "its"})
+
+
+def _add_pronouns(doc: Doc, doc_id: str, index: MentionIndex) -> None:
+    """Pronouns as mentions of the actor they stand for, when the text makes it clear.
+
+    "he"/"his" is the last person named in this or the previous sentence, "its" the last
+    organisation or country named in this or the previous sentence; otherwise nothing.
+    """
+    last: dict[str, Mention] = {}
+    for token in doc:
+        m = index.at(token)
+        if m is not None:
+            last["person" if m.kind == "Person" else "thing" if m.kind in {"Organization", "Country"} else "place"] = m
+            continue
+        low = token.lower_
+        group = "person" if low in PERSON_PRONOUNS else "thing" if low in THING_PRONOUNS else None
+        if group is None or token.pos_ != "PRON":
+            continue
+        ante = last.get(group)
+        if ante is None or index.sent_of[token.i] - ante.sent > 1:
+            continue
+        if group == "thing" and low == "it" and token.dep_ not in {"nsubj", "nsubjpass"}:
+            continue
+        pron = Mention(doc_id=doc_id, sent=index.sent_of[token.i], start=token.idx,
+                       end=token.idx + len(token.text), text=ante.text, kind=ante.kind,
+                       label="PRON", gazetteer_id=ante.gazetteer_id)
+        index.add(doc[token.i: token.i + 1], pron)
 
 
 def _is_locative(span: Span) -> bool:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
-from kg.model import Article, Extraction, Relation
+from kg.model import Article, Event, Extraction, Relation
 from kg.rdf.iri import digest, slug
 from kg.rdf.namespace import KG, KGR, WD, bind_prefixes
 from kg.resolve import Resolution
@@ -90,6 +90,8 @@ def to_graph(
 ) -> Graph:
     """The knowledge graph of a corpus: documents, actors, relations with provenance."""
     g = bind_prefixes(Graph())
+    extractions_list = list(extractions)
+    extractions = extractions_list
     for article in articles:
         _add_document(g, article)
 
@@ -136,4 +138,67 @@ def to_graph(
                 g.add((st, KG.hedge, Literal(rel.hedge)))
             if rel.claimed_by is not None and rel.claimed_by in resolution.of:
                 g.add((st, KG.claimedBy, actor_iri(resolution.of[rel.claimed_by])))
+    _add_events(g, list(extractions_list), resolution)
     return g
+
+
+def _event_key(ev: Event, agent: str | None, target: str | None, text: str) -> str:
+    """One real event reported in several articles is one node: with a date, the key is what
+    happened, who did it to whom and when; without one, the sentence stating it."""
+    if ev.date and (agent or target):
+        return digest(ev.kind, agent or "", target or "", ev.date)
+    return digest(ev.kind, agent or "", target or "", text)
+
+
+def _participants(ev: Event, resolution: Resolution) -> tuple[str | None, str | None]:
+    """The actor keys of an event's agent and target; a place never acts."""
+    agent = resolution.of.get(ev.agent) if ev.agent else None
+    if agent is not None and resolution.actors[agent].kind == "Place":
+        agent = None
+    target = resolution.of.get(ev.target) if ev.target else None
+    return agent, target
+
+
+def _add_events(g: Graph, extractions: list[Extraction], resolution: Resolution) -> None:
+    found: dict[str, list[tuple[Extraction, Event]]] = defaultdict(list)
+    for ex in extractions:
+        for ev in ex.events:
+            agent, target = _participants(ev, resolution)
+            if agent is None and target is None:
+                continue
+            text = _WS.sub(" ", ex.sentences[ev.sent].casefold()).strip()
+            found[_event_key(ev, agent, target, text)].append((ex, ev))
+    for key, reports in sorted(found.items()):
+        ex0, ev0 = reports[0]
+        e = KGR[f"event/{key}"]
+        agent, target = _participants(ev0, resolution)
+        g.add((e, RDF.type, KG[ev0.kind]))
+        g.add((e, RDF.type, KG.Event))
+        names = [resolution.actors[k].label for k in (agent, target) if k]
+        g.add((e, RDFS.label, Literal(f"{ev0.kind}: {' -> '.join(names)}")))
+        if ev0.plover:
+            g.add((e, KG.ploverType, Literal(ev0.plover)))
+        if ev0.cameo:
+            g.add((e, KG.cameoCode, Literal(ev0.cameo)))
+        g.add((e, KG.trigger, Literal(ev0.trigger)))
+        if agent:
+            g.add((e, KG.agent, actor_iri(agent)))
+        if target:
+            g.add((e, KG.target, actor_iri(target)))
+        dated = next((ev for _, ev in reports if ev.date), None)
+        if dated is not None and dated.date:
+            g.add((e, KG.date, date_literal(dated.date)))
+            if dated.date_text:
+                g.add((e, KG.dateText, Literal(dated.date_text)))
+        g.add((e, KG.confidence, _decimal(max(ev.confidence for _, ev in reports))))
+        for ex, ev in reports:
+            g.add((e, KG.evidence, _add_sentence(g, ex, ev.sent)))
+            g.add((e, PROV.wasDerivedFrom, doc_iri(ex.doc_id)))
+            if ev.place is not None and ev.place in resolution.of:
+                g.add((e, KG.place, actor_iri(resolution.of[ev.place])))
+            if ev.hedge:
+                g.add((e, KG.hedge, Literal(ev.hedge)))
+            if ev.claimed_by is not None and ev.claimed_by in resolution.of:
+                g.add((e, KG.claimedBy, actor_iri(resolution.of[ev.claimed_by])))
+            if ev.quote:
+                g.add((e, KG.quote, Literal(ev.quote)))

@@ -106,7 +106,7 @@ def resolve(
     of = {m: comp_key[n] for m, n in node_of.items() if n in comp_key}
     for m, key in of.items():
         actors[key].mentions += 1
-        if m.label != "ANAPHOR":  # "the regime" is a pointer, not a name
+        if m.label not in {"ANAPHOR", "PRON"}:  # "the regime", "he": pointers, not names
             actors[key].alt_labels.add(_surface(m.text))
     for actor in actors.values():
         actor.alt_labels.discard(actor.label)

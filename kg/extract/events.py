@@ -1,0 +1,210 @@
+"""Events from verbs and nouns, typed by the PLOVER-aligned classes of `kg/data/events.toml`.
+
+An event needs a trigger and at least one actor taking part (an agent or a target): "the
+attack" alone says nothing a graph can use, "Iran's attack on Israel" does. Its date is the
+date expression of its sentence nearest to the trigger, normalised against the article date.
+Quotes become `Statement` events with the speaker as agent and the quoted words kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from spacy.tokens import Doc, Span, Token
+
+from kg.extract import syntax as sx
+from kg.extract.dates import normalize_date
+from kg.extract.entities import MentionIndex
+from kg.lexicon import EventLexicon
+from kg.model import Event, Mention
+
+__all__ = ["events", "quote_speakers"]
+
+QUOTES = "\"“”„«»"
+SPEECH_LEMMAS = frozenset({"say", "write", "tweet", "tell", "state", "declare", "add", "warn",
+                           "ask", "claim", "announce", "stress", "admit", "respond"})
+_SPACE = re.compile(r"\s+")
+
+
+def _date_for(trigger: Token, sent: Span, base: str | None) -> tuple[str | None, str | None]:
+    """The normalised date of the sentence's date expression nearest to the trigger."""
+    best: tuple[int, str, str] | None = None
+    for ent in sent.ents:
+        if ent.label_ != "DATE":
+            continue
+        root = ent.root
+        if root.dep_ in {"compound", "amod", "nummod", "poss"} and root.head.i != trigger.i:
+            continue  # "the 1989 fatwa": the date of something else
+        iso = normalize_date(ent.text, base)
+        if iso is None:
+            continue
+        distance = 0 if trigger in ent.root.ancestors else abs(ent.root.i - trigger.i)
+        if best is None or distance < best[0]:
+            best = (distance, iso, ent.text)
+    return (best[1], best[2]) if best else (None, None)
+
+
+def _place_for(trigger: Token, sent: Span, index: MentionIndex) -> Mention | None:
+    for prep in trigger.children:
+        if prep.dep_ == "prep" and prep.lower_ in {"in", "at", "near", "inside"}:
+            for pobj in prep.children:
+                m = index.at(pobj)
+                if m is not None and m.kind in {"Place", "Country"}:
+                    return m
+    return None
+
+
+def _make(kind: str, trigger: Token, lexicon: EventLexicon, agents: list[Mention],
+          targets: list[Mention], doc_id: str, index: MentionIndex, base: str | None,
+          hedge: tuple[str | None, float], quote: str | None = None) -> Iterator[Event]:
+    codes = lexicon.classes[kind]
+    sent = trigger.sent
+    date, date_text = _date_for(trigger, sent, base)
+    place = _place_for(trigger, sent, index)
+    pairs = [(a, t) for a in agents or [None] for t in targets or [None]]
+    for agent, target in pairs:
+        if agent is not None and target is not None and agent == target:
+            continue
+        yield Event(
+            doc_id=doc_id, sent=index.sent_of[trigger.i], kind=kind, trigger=trigger.text,
+            plover=codes.get("plover"), cameo=codes.get("cameo"), agent=agent, target=target,
+            place=place, date=date, date_text=date_text,
+            confidence=round(0.7 * hedge[1], 3), hedge=hedge[0], quote=quote,
+        )
+
+
+def _requires_ok(verb: Token, spec: dict) -> bool:
+    words = spec.get("requires")
+    if words and not any(t.lower_ in words or t.lemma_.casefold() in words
+                         for c in verb.children if c.dep_ in {"dobj", "prep", "attr", "xcomp", "ccomp"}
+                         for t in c.subtree):
+        return False
+    preps = spec.get("requires_prep")
+    if preps and not any(c.dep_ == "prep" and c.lower_ in preps for c in verb.children):
+        return False
+    return not (spec.get("requires_ccomp") and not any(c.dep_ in {"ccomp", "parataxis"}
+                                                       for c in verb.children))
+
+
+def verb_events(doc: Doc, doc_id: str, index: MentionIndex, lexicon: EventLexicon,
+                base: str | None, hedges: dict[int, tuple[str | None, float]]) -> Iterator[Event]:
+    for verb in doc:
+        if verb.pos_ not in {"VERB"}:
+            continue
+        spec = lexicon.verbs.get(verb.lemma_.casefold())
+        if spec is None or not _requires_ok(verb, spec):
+            continue
+        kind = spec["class"]
+        preps = list(spec.get("target_preps", [])) + ["against", "on"]
+        passive = any(c.dep_ in sx.PASS_SUBJ or c.dep_ == "auxpass" for c in verb.children)
+        if passive:
+            agents = sx.actors(sx.pobjs(verb, ["by"]), index)
+            patients = [c for c in verb.children if c.dep_ in sx.PASS_SUBJ]
+            if not patients and verb.dep_ in {"acl", "relcl"}:
+                patients = [verb.head]
+            targets = sx.actors(patients, index)
+        else:
+            agents = sx.actors(sx.subjects(verb), index)
+            objs = [c for c in verb.children if c.dep_ in sx.OBJ]
+            targets = sx.actors(objs + sx.pobjs(verb, preps), index)
+            if not targets and kind != "Statement":
+                for obj in objs:  # "launched an attack on Israel"
+                    targets = sx.actors(sx.pobjs(obj, preps), index)
+        if kind == "Statement":
+            if not agents:
+                continue
+            quote = _quote_of(verb)
+            if quote is None:
+                continue
+            yield from _make(kind, verb, lexicon, agents, [], doc_id, index, base,
+                             hedges.get(index.sent_of[verb.i], (None, 1.0)), quote)
+            continue
+        if not agents and not targets:
+            continue
+        yield from _make(kind, verb, lexicon, agents, targets, doc_id, index, base,
+                         hedges.get(index.sent_of[verb.i], (None, 1.0)))
+
+
+def _quote_of(verb: Token) -> str | None:
+    """What a speech verb reports: its clausal complement, or the quoted text of its sentence."""
+    sent = verb.sent
+    for c in verb.children:
+        if c.dep_ in {"ccomp", "parataxis"} and len(list(c.subtree)) > 3:
+            span = sent.doc[c.left_edge.i: c.right_edge.i + 1]
+            return _SPACE.sub(" ", span.text.strip(QUOTES + " ,.:"))
+    m = re.search(r"[\"“]([^\"”]{12,})[\"”]", sent.text)
+    return m.group(1).strip() if m else None
+
+
+def noun_events(doc: Doc, doc_id: str, index: MentionIndex, lexicon: EventLexicon,
+                base: str | None, hedges: dict[int, tuple[str | None, float]]) -> Iterator[Event]:
+    for noun in doc:
+        if noun.pos_ not in {"NOUN"} or index.at(noun) is not None:
+            continue
+        spec = lexicon.nouns.get(noun.lower_) or lexicon.nouns.get(noun.lemma_.casefold())
+        if spec is None:
+            continue
+        mods = spec.get("requires_mod")
+        if mods and not any(c.lower_ in mods for c in noun.children):
+            continue
+        agents = [m for c in noun.children if c.dep_ in {"poss", "compound", "amod", "nmod"}
+                  for m in sx.actor_for(c, index)]
+        agents += sx.actors(sx.pobjs(noun, ["by", "from"]), index)
+        targets = sx.actors(sx.pobjs(noun, list(spec.get("target_preps", []))), index)
+        if (not agents and noun.dep_ in sx.OBJ and noun.head.pos_ == "VERB"
+                and noun.head.lemma_ in lexicon.light_verbs):
+            agents = sx.actors(sx.subjects(noun.head), index)  # "Iran launched an attack"
+        if not agents and not targets:
+            continue
+        yield from _make(spec["class"], noun, lexicon, agents, targets, doc_id, index, base,
+                         hedges.get(index.sent_of[noun.i], (None, 1.0)))
+
+
+def quote_speakers(doc: Doc, index: MentionIndex) -> dict[int, Mention]:
+    """Sentences that are quotations, mapped to their speaker.
+
+    A quoted sentence after "He wrote on Twitter:" (or a run of them) belongs to the subject
+    of that introducing sentence; a pronoun subject is the last person named before it.
+    """
+    speakers: dict[int, Mention] = {}
+    sents = list(doc.sents)
+    current: Mention | None = None
+    for n, sent in enumerate(sents):
+        text = sent.text.strip()
+        if not text:
+            continue
+        quoted = text[0] in QUOTES
+        if quoted and current is not None:
+            speakers[n] = current
+            continue
+        current = None
+        if text.endswith(":"):
+            for token in sent:
+                if token.lemma_ in SPEECH_LEMMAS or token.dep_ == "ROOT":
+                    found = sx.actors(sx.subjects(token), index)
+                    if found:
+                        current = found[0]
+                        break
+    return speakers
+
+
+def events(doc: Doc, doc_id: str, index: MentionIndex, lexicon: EventLexicon,
+           base: str | None, hedges: dict[int, tuple[str | None, float]]) -> list[Event]:
+    """All events of a doc, one per (trigger, agent, target); quotes as Statement events."""
+    out: dict[tuple, Event] = {}
+    for family in (verb_events, noun_events):
+        for ev in family(doc, doc_id, index, lexicon, base, hedges):
+            # "launched an attack on Israel": the verb and its noun are one event
+            key = (ev.sent, ev.kind, ev.agent, ev.target)
+            if key in out and ev.date and not out[key].date:
+                out[key] = ev
+            out.setdefault(key, ev)
+    sents = list(doc.sents)
+    for n, speaker in quote_speakers(doc, index).items():
+        text = sents[n].text.strip()
+        ev = Event(doc_id=doc_id, sent=n, kind="Statement", trigger="quote", agent=speaker,
+                   cameo=lexicon.classes["Statement"].get("cameo"), quote=text.strip(QUOTES),
+                   confidence=0.7, claimed_by=speaker)
+        out.setdefault((n, "quote", speaker, None), ev)
+    return list(out.values())
