@@ -58,6 +58,7 @@ class Lexicon:
     nouns: dict[str, dict[str, Any]]
     roles: dict[str, str]
     compounds: dict[str, dict[str, Any]]
+    adjectives: dict[str, dict[str, Any]]
     state_nouns: frozenset[str]
     anaphors: frozenset[str]
     hedge_words: frozenset[str]
@@ -196,6 +197,7 @@ def load_lexicon() -> Lexicon:
         nouns=rel["nouns"],
         roles=rel["roles"],
         compounds=rel["compounds"],
+        adjectives=rel.get("adjectives", {}),
         state_nouns=frozenset(rel["state"]["nouns"]),
         anaphors=frozenset(rel["state"].get("anaphors", [])),
         hedge_words=frozenset(w.casefold() for w in hedges.get("words", [])),

@@ -32,9 +32,9 @@ SELECT ?node ?kind ?label ?alt WHERE {
 
 _RELATIONS = _PREFIXES + """
 SELECT ?s ?p ?o WHERE {
-  VALUES ?p { %s }
+  VALUES ?p { PROPS }
   ?s ?p ?o .
-}""" % " ".join(f"kg:{p}" for p in RELATION_PROPERTIES)
+}""".replace("PROPS", " ".join(f"kg:{p}" for p in RELATION_PROPERTIES))
 
 _EVENTS = _PREFIXES + """
 SELECT ?event ?class ?plover ?agent ?target ?date ?doc WHERE {

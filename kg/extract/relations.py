@@ -23,7 +23,14 @@ from kg.model import Mention, Relation
 
 __all__ = ["relations"]
 
-CONFIDENCE = {"role": 0.9, "verb": 0.8, "noun": 0.75, "compound": 0.8}
+CONFIDENCE = {
+    "role": 0.9,
+    "verb": 0.8,
+    "noun": 0.75,
+    "compound": 0.8,
+    "adjective": 0.7,
+    "possessive": 0.7,
+}
 
 
 def _requires(token: Token, words: list[str]) -> bool:
@@ -57,6 +64,8 @@ def verb_relations(
             patients = [c for c in verb.children if c.dep_ in PASS_SUBJ]
             if not patients and verb.dep_ in {"acl", "relcl"}:
                 patients = [verb.head]
+            elif not patients and verb.dep_ == "conj":
+                patients = sx.subjects(verb.head)  # "who commanded X and was killed by Y"
             objects = sx.actors(patients, index)
         else:
             subjects = sx.actors(sx.subjects(verb), index)
@@ -165,9 +174,12 @@ def role_relations(
             continue
         # the organisation (or, for advisers and allies, the person) the role is held in
         targets: list[Mention] = []
-        for c in role.children:
-            if c.dep_ in {"compound", "poss", "nmod", "amod"} and index.at(c) is not None:
-                targets += [m for m in [index.at(c)] if m]
+        owners = list(role.children)
+        if role.dep_ == "compound":  # "the regime's Foreign Minister X": the possessor is X's
+            owners += [c for c in role.head.children if c.dep_ == "poss"]
+        for c in owners:
+            if c.dep_ in {"compound", "poss", "nmod", "amod"}:
+                targets += [m for m in actor_for(c, index) if m.kind != "Person" or c.dep_ != "compound"]
         for pobj in sx.pobjs(role, ["of", "in", "to", "at", "for", "with"]):
             targets += sx.actors([pobj], index)
         if own is not None and not targets:
@@ -208,6 +220,53 @@ def compound_relations(
                 yield src, spec["property"], tgt, "compound", word
 
 
+def adjective_relations(
+    doc: Doc, index: MentionIndex, lexicon: Lexicon
+) -> Iterator[tuple[Mention, str, Mention, str, Token]]:
+    """Predicative adjectives: "Fars News Agency is close to the IRGC", "loyal to Tehran"."""
+    for adj in doc:
+        if adj.pos_ not in {"ADJ", "ADV", "VERB"} or adj.dep_ not in {"acomp", "amod", "oprd", "advmod"}:
+            continue
+        spec = lexicon.adjectives.get(adj.lower_)
+        if spec is None:
+            continue
+        objects = sx.actors(sx.pobjs(adj, list(spec.get("prep", []))), index)
+        if not objects:
+            continue
+        if adj.dep_ == "acomp":
+            subjects = sx.actors(sx.subjects(adj.head), index)
+        else:
+            subjects = actor_for(adj.head, index)
+        for s, o in _pairs(subjects, objects):
+            yield s, spec["property"], o, "adjective", adj
+
+
+def possessive_relations(
+    doc: Doc, index: MentionIndex, lexicon: Lexicon
+) -> Iterator[tuple[Mention, str, Mention, str, Token]]:
+    """An organisation possessed by another or by a country is part of it: "Iran's IRGC",
+    "the IRGC's Quds Force"."""
+    for token in doc:
+        inner = index.at(token)
+        if inner is None or inner.kind != "Organization" or token != _span_root(token, index):
+            continue
+        for child in token.children:
+            if child.dep_ != "poss":
+                continue
+            for outer in actor_for(child, index):
+                if outer.kind in {"Organization", "Country"} and outer != inner:
+                    yield inner, "partOf", outer, "possessive", token
+
+
+def _span_root(token: Token, index: MentionIndex) -> Token:
+    """The syntactic head of the mention a token belongs to."""
+    m = index.at(token)
+    head = token
+    while head.head != head and index.at(head.head) is m:
+        head = head.head
+    return head
+
+
 def index_demonym(token: Token, index: MentionIndex) -> Mention | None:
     """A demonym before a hyphen ("Iranian-backed") as a mention of its country, if known."""
     return index.at(token)
@@ -223,7 +282,14 @@ def relations(
 ) -> list[Relation]:
     """All relations in a doc, deduplicated per sentence, with hedge and confidence."""
     out: dict[tuple[str, str, str, int], Relation] = {}
-    families = (role_relations, verb_relations, noun_relations, compound_relations)
+    families = (
+        role_relations,
+        verb_relations,
+        noun_relations,
+        compound_relations,
+        adjective_relations,
+        possessive_relations,
+    )
     for family in families:
         for subj, prop, obj, pattern, trigger in family(doc, index, lexicon):
             sent = index.sent_of[trigger.i]

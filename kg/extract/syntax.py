@@ -38,6 +38,10 @@ def actor_for(token: Token, index: MentionIndex, *, depth: int = 0) -> list[Ment
         return [found]
     if depth > 1:
         return []
+    if token.dep_ == "appos" and index.at(token.head) is not None:
+        head = index.at(token.head)  # "Qasem Soleimani, the Iranian general who ..."
+        assert head is not None
+        return [head]
     for child in token.children:
         if child.dep_ == "appos":
             hit = actor_for(child, index, depth=depth + 1)
@@ -79,11 +83,20 @@ def expand(tokens: list[Token]) -> list[Token]:
 
 
 def actors(tokens: list[Token], index: MentionIndex) -> list[Mention]:
+    """The actors a list of tokens stands for, following coordination from actors only.
+
+    "Hamas and Islamic Jihad" gives both; "an admirer of the regime and the IRGC" gives
+    nothing: coordination spreads from an actor, never from a common noun to an actor.
+    """
     out: list[Mention] = []
-    for t in expand(tokens):
-        for m in actor_for(t, index):
-            if m not in out:
-                out.append(m)
+    for t in tokens:
+        hits = actor_for(t, index)
+        if not hits:
+            continue
+        for c in (t, *t.conjuncts):
+            for m in hits if c is t else actor_for(c, index):
+                if m not in out:
+                    out.append(m)
     return out
 
 
@@ -95,7 +108,8 @@ def subjects(verb: Token) -> list[Token]:
     if subj:
         return subj
     if verb.dep_ in {"conj", "xcomp", "advcl"} and verb.head.pos_ in {"VERB", "AUX"}:
-        return subjects(verb.head) if verb.dep_ != "advcl" else []
+        # "X responded, criticizing Y" / "X wants to negotiate": the subject carries over
+        return subjects(verb.head)
     if verb.dep_ == "relcl":
         return [verb.head]
     if verb.dep_ == "acl":
@@ -106,6 +120,6 @@ def subjects(verb: Token) -> list[Token]:
 def pobjs(token: Token, preps: list[str]) -> list[Token]:
     out = []
     for child in token.children:
-        if child.dep_ in {"prep", "agent"} and child.lower_ in preps:
+        if child.dep_ in {"prep", "agent", "dative"} and child.lower_ in preps:
             out += [g for g in child.children if g.dep_ == "pobj"]
     return out

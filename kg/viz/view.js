@@ -326,7 +326,10 @@
       net.redraw();
     });
   } else {
+    // With physics off vis-network may already have drawn before this script ran:
+    // ask for one more (synchronous) draw so "ready" follows a complete picture.
     net.once("afterDrawing", ready);
+    net.redraw();
   }
   if (!D.nodes.length) ready();
   window.kgView = { data: D, findActor: findActor, focusNode: focusNode, showNode: showNode,
