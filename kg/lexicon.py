@@ -119,9 +119,18 @@ def _entries_from_json(path: Path) -> list[Entry]:
     return out
 
 
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError as e:
+        raise DataFileError(f"{path}: data file missing; reinstall kg") from e
+    except (OSError, UnicodeDecodeError) as e:
+        raise DataFileError(f"{path}: cannot read: {e}") from e
+
+
 def _entries_from_tsv(path: Path) -> list[Entry]:
     out = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for n, line in enumerate(_read_text(path).splitlines(), 1):
         if not line.strip() or line.startswith("#"):
             continue
         cols = line.split("\t")
@@ -183,12 +192,12 @@ def load_lexicon() -> Lexicon:
             raise DataFileError(f"{data_file('relations.toml')}: missing section [{section}]")
     titles = [
         line.strip().casefold()
-        for line in data_file("titles.txt").read_text(encoding="utf-8").splitlines()
+        for line in _read_text(data_file("titles.txt")).splitlines()
         if line.strip() and not line.startswith("#")
     ]
     not_actors = [
         line.strip().casefold()
-        for line in data_file("not_actors.txt").read_text(encoding="utf-8").splitlines()
+        for line in _read_text(data_file("not_actors.txt")).splitlines()
         if line.strip() and not line.startswith("#")
     ]
     return Lexicon(
