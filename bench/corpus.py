@@ -4,7 +4,7 @@ The benchmark needs thousands of news-like articles and no public news data set 
 offline here, so this generator recombines the seeds (this is *not* real news, and its
 figures are about speed, not extraction quality):
 
-* sentences are shuffled across all seeds into new paragraphs of 1-3 sentences, 6-12
+* sentences are shuffled across all seeds into new paragraphs of 2-3 sentences, 6-12
   paragraphs an article, with a headline made from the start of one of them;
 * every person of the gazetteer found in the text is, per article, kept (20%), swapped for
   another gazetteer person (40%, so the entity ruler and resolution still see known names)
@@ -95,7 +95,7 @@ def generate(n: int, *, seed: int = 13, seeds: Path = SEEDS) -> Iterator[tuple[s
         shift = rng.randint(-5, 5)
         paragraphs = []
         for _ in range(rng.randint(6, 12)):
-            paragraphs.append(" ".join(rng.choice(pool) for _ in range(rng.randint(1, 3))))
+            paragraphs.append(" ".join(rng.choice(pool) for _ in range(rng.randint(2, 3))))
         headline = " ".join(rng.choice(pool).rstrip(".").split()[: rng.randint(6, 11)])
         text = "\n\n".join([headline, *paragraphs])
         for pattern, new in subs:

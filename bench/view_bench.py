@@ -26,16 +26,41 @@ from kg.viz import write_html
 KG = Namespace("https://w3id.org/kg-news/ontology#")
 KGR = "https://w3id.org/kg-news/id/"
 KINDS = ("Person", "Organization", "Country", "Place")
-RELS = ("supports", "attacks", "allyOf", "memberOf", "criticizes", "funds", "meetsWith",
-        "leaderOf", "sanctions", "threatens", "negotiatesWith", "partOf")
+RELS = (
+    "supports",
+    "attacks",
+    "allyOf",
+    "memberOf",
+    "criticizes",
+    "funds",
+    "meetsWith",
+    "leaderOf",
+    "sanctions",
+    "threatens",
+    "negotiatesWith",
+    "partOf",
+)
 EVENTS = ("Attack", "Meeting", "Threat", "Negotiation", "Sanction", "Statement")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--no-first-run", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def synthetic_graph(n: int, *, edges_per_node: float = 3.0, events_per_node: float = 0.4,
-                    docs: int = 500, seed: int = 0) -> Graph:
+def synthetic_graph(
+    n: int,
+    *,
+    edges_per_node: float = 3.0,
+    events_per_node: float = 0.4,
+    docs: int = 500,
+    seed: int = 0,
+) -> Graph:
     """A graph of ``n`` actors with preferential-attachment relations (a few big hubs)."""
     rng = random.Random(seed)
     g = Graph()
@@ -47,8 +72,13 @@ def synthetic_graph(n: int, *, edges_per_node: float = 3.0, events_per_node: flo
         g.add((doc, DCTERMS.identifier, Literal(f"{d:04d}.txt")))
         g.add((doc, DCTERMS.title, Literal(f"Article {d} on the region")))
         g.add((doc, KG.outlet, Literal(rng.choice(["Reuters", "AP", "Daily Mail", "BBC"]))))
-        g.add((doc, DCTERMS.date, Literal(f"2024-{1 + d % 12:02d}-{1 + d % 28:02d}",
-                                          datatype=XSD.date)))
+        g.add(
+            (
+                doc,
+                DCTERMS.date,
+                Literal(f"2024-{1 + d % 12:02d}-{1 + d % 28:02d}", datatype=XSD.date),
+            )
+        )
     actors = []
     for i in range(n):
         a = URIRef(f"{KGR}actor/a-{i}")
@@ -75,13 +105,26 @@ def synthetic_graph(n: int, *, edges_per_node: float = 3.0, events_per_node: flo
         sent = URIRef(f"{doc}/s{sentence_no}")
         sentence_no += 1
         g.add((sent, RDF.type, KG.Sentence))
-        g.add((sent, KG.text, Literal(f"{s.rsplit('/', 1)[1]} {p} {o.rsplit('/', 1)[1]}, "
-                                      "officials said on Tuesday.")))
+        g.add(
+            (
+                sent,
+                KG.text,
+                Literal(
+                    f"{s.rsplit('/', 1)[1]} {p} {o.rsplit('/', 1)[1]}, officials said on Tuesday."
+                ),
+            )
+        )
         g.add((sent, DCTERMS.isPartOf, doc))
         st = URIRef(f"{KGR}stmt/{k:08x}")
-        for triple in ((RDF.type, RDF.Statement), (RDF.subject, s), (RDF.predicate, KG[p]),
-                       (RDF.object, o), (KG.evidence, sent), (PROV.wasDerivedFrom, doc),
-                       (KG.confidence, Literal("0.8", datatype=XSD.decimal))):
+        for triple in (
+            (RDF.type, RDF.Statement),
+            (RDF.subject, s),
+            (RDF.predicate, KG[p]),
+            (RDF.object, o),
+            (KG.evidence, sent),
+            (PROV.wasDerivedFrom, doc),
+            (KG.confidence, Literal("0.8", datatype=XSD.decimal)),
+        ):
             g.add((st, *triple))
     for k in range(int(n * events_per_node)):
         e = URIRef(f"{KGR}event/{k:08x}")
@@ -92,8 +135,7 @@ def synthetic_graph(n: int, *, edges_per_node: float = 3.0, events_per_node: flo
         g.add((e, KG.agent, rng.choice(pool)))
         if cls != "Statement":
             g.add((e, KG.target, rng.choice(actors)))
-        g.add((e, KG.date, Literal(f"2024-{1 + k % 12:02d}-{1 + k % 28:02d}",
-                                   datatype=XSD.date)))
+        g.add((e, KG.date, Literal(f"2024-{1 + k % 12:02d}-{1 + k % 28:02d}", datatype=XSD.date)))
         g.add((e, PROV.wasDerivedFrom, rng.choice(doc_iris)))
     return g
 
@@ -136,16 +178,19 @@ def main() -> None:
     built = time.perf_counter() - start
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        cases = [(f"all {args.nodes:,} nodes", args.nodes, ROOT / "docs" / "view-5000.png"),
-                 ("default max_nodes=2000", 2000, None)]
+        cases = [
+            (f"all {args.nodes:,} nodes", args.nodes, ROOT / "docs" / "view-5000.png"),
+            ("default max_nodes=2000", 2000, None),
+        ]
         for name, max_nodes, shot in cases:
             out = Path(tmp) / f"view-{max_nodes}.html"
             start = time.perf_counter()
             stats = write_html(graph, out, max_nodes=max_nodes, title=f"synthetic {name}")
             write = time.perf_counter() - start
             load, ready = time_in_browser(out, shot, args.runs)
-            rows.append((name, stats.nodes, stats.edges, out.stat().st_size / 1e6, write,
-                         load, ready))
+            rows.append(
+                (name, stats.nodes, stats.edges, out.stat().st_size / 1e6, write, load, ready)
+            )
     lines = [
         f"Synthetic graph: {args.nodes:,} actors, {len(graph):,} triples (built in {built:.1f} s);"
         f" headless Chromium {platform.machine()}, median of {args.runs} loads;"
@@ -154,17 +199,22 @@ def main() -> None:
         "| view | nodes | edges | HTML MB | write_html s | page load s | interactive s |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    lines += [f"| {n} | {a:,} | {b:,} | {mb:.2f} | {w:.1f} | {lo:.2f} | {r:.2f} |"
-              for n, a, b, mb, w, lo, r in rows]
+    lines += [
+        f"| {n} | {a:,} | {b:,} | {mb:.2f} | {w:.1f} | {lo:.2f} | {r:.2f} |"
+        for n, a, b, mb, w, lo, r in rows
+    ]
     table = "\n".join(lines)
     print(table)
     if args.append:
         text = args.append.read_text(encoding="utf-8") if args.append.exists() else ""
-        section = ("\n## Graph view\n\n" + table + "\n\n'interactive' is the time from opening"
-                   " the file to the first complete draw (positions are computed ahead for"
-                   " graphs past 300 nodes, physics off), measured by `window.kgReady`.\n")
-        args.append.write_text(text.rstrip("\n") + "\n" + section if text else section.lstrip(),
-                               encoding="utf-8")
+        section = (
+            "\n## Graph view\n\n" + table + "\n\n'interactive' is the time from opening"
+            " the file to the first complete draw (positions are computed ahead for"
+            " graphs past 300 nodes, physics off), measured by `window.kgReady`.\n"
+        )
+        args.append.write_text(
+            text.rstrip("\n") + "\n" + section if text else section.lstrip(), encoding="utf-8"
+        )
 
 
 if __name__ == "__main__":

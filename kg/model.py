@@ -74,6 +74,7 @@ class Relation:
     hedge: str | None = None
     claimed_by: Mention | None = None
     trigger: str = ""
+    attributed_to: str | None = None  # "sources told the Wall Street Journal"
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ class Event:
     hedge: str | None = None
     claimed_by: Mention | None = None
     quote: str | None = None
+    attributed_to: str | None = None
 
 
 @dataclass(frozen=True)

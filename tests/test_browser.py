@@ -18,13 +18,22 @@ from kg.viz import write_html
 CHROMIUM = Path("/usr/bin/chromium")
 DATA = Path(__file__).parent / "data"
 ARTIFACTS = Path(__file__).parent / "artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--no-first-run", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
 XSS = "<script>alert(1)</script>"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium (apt-get install chromium)"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs /usr/bin/chromium (apt-get install chromium)"
+    ),
 ]
 
 
@@ -76,15 +85,16 @@ def view(browser: Any, graph: Graph, tmp_path_factory: pytest.TempPathFactory) -
 
 
 def node_id(view: Session, label: str) -> str:
-    return view.page.evaluate(
-        "(l) => kgView.data.nodes.find(n => n.label === l).id", label
-    )
+    return view.page.evaluate("(l) => kgView.data.nodes.find(n => n.label === l).id", label)
 
 
-def screen_point(view: Session, *, node: str | None = None, edge: str | None = None) -> tuple[float, float]:
+def screen_point(
+    view: Session, *, node: str | None = None, edge: str | None = None
+) -> tuple[float, float]:
     """Where on the screen a node centre, or the middle of an edge's curve, is drawn."""
-    return tuple(view.page.evaluate(
-        """([node, edge]) => {
+    return tuple(
+        view.page.evaluate(
+            """([node, edge]) => {
           let p;
           if (node) { p = network.getPositions([node])[node]; }
           else {
@@ -96,8 +106,9 @@ def screen_point(view: Session, *, node: str | None = None, edge: str | None = N
           const box = document.getElementById("mynetwork").getBoundingClientRect();
           return [dom.x + box.left, dom.y + box.top];
         }""",
-        [node, edge],
-    ))
+            [node, edge],
+        )
+    )
 
 
 def test_loads_offline_without_errors(view: Session) -> None:
@@ -171,10 +182,13 @@ def test_filters_hide_and_restore(view: Session) -> None:
     assert page.evaluate(hidden) == 0
     page.locator("#kg-filter-kinds label", has_text="Country").locator("input").uncheck()
     assert page.evaluate(hidden) == 3
-    page.select_option("#kg-filter-doc", label=page.evaluate(
-        "(() => { const o = [...document.querySelectorAll('#kg-filter-doc option')]"
-        ".find(o => o.textContent.includes('Supreme Leader')); return o.textContent; })()"
-    ))
+    page.select_option(
+        "#kg-filter-doc",
+        label=page.evaluate(
+            "(() => { const o = [...document.querySelectorAll('#kg-filter-doc option')]"
+            ".find(o => o.textContent.includes('Supreme Leader')); return o.textContent; })()"
+        ),
+    )
     assert page.evaluate(hidden) > 3
     page.click("#kg-filter-reset")
     assert page.evaluate(hidden) == 0

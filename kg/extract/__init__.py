@@ -11,7 +11,7 @@ from spacy.tokens import Doc
 
 from kg.extract.entities import find_mentions
 from kg.extract.events import events, quote_speakers
-from kg.extract.hedges import sentence_hedge
+from kg.extract.hedges import attribution, sentence_hedge
 from kg.extract.pipeline import DEFAULT_MODEL, descriptor_matcher, load_nlp
 from kg.extract.relations import relations
 from kg.lexicon import EventLexicon, Gazetteer, Lexicon, load_event_lexicon
@@ -42,6 +42,11 @@ def extract_doc(
         for r in rels
     ]
     evs = events(doc, doc_id, index, event_lexicon or load_event_lexicon(), date, hedges)
+    sources = {n: attribution(s) for n, s in enumerate(doc.sents)}
+    rels = [dataclasses.replace(r, attributed_to=sources[r.sent]) if sources.get(r.sent) else r
+            for r in rels]
+    evs = [dataclasses.replace(e, attributed_to=sources[e.sent]) if sources.get(e.sent) else e
+           for e in evs]
     return Extraction(
         doc_id=doc_id,
         sentences=tuple(sentences),

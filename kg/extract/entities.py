@@ -229,6 +229,9 @@ def _demonym_mention(
     if country is None:
         return None
     head = ent.root.head if ent.root.dep_ in {"amod", "compound", "nmod"} else ent.root
-    if head.lemma_.casefold() not in lexicon.state_nouns and head.lower_ not in lexicon.state_nouns:
+    words = {head.lemma_.casefold(), head.lower_}
+    # "Iranian officials" (a state noun), "Israeli Prime Minister Netanyahu" (a role or title
+    # before a name): the demonym stands for the country; "Israeli civilians" does not.
+    if not (words & lexicon.state_nouns or words & set(lexicon.roles) or head.ent_type_ == "PERSON"):
         return None
     return _mention(doc_id, sent_ids, ent, "Country", "NORP", country)

@@ -10,7 +10,13 @@ from spacy.tokens import Span
 
 from kg.lexicon import Lexicon
 
-__all__ = ["sentence_hedge"]
+__all__ = ["sentence_hedge", "attribution"]
+
+SOURCE_NOUNS = frozenset({
+    "source", "official", "report", "media", "diplomat", "analyst", "expert", "insider",
+    "spokesman", "spokesperson", "spokeswoman", "witness", "document", "intelligence",
+})
+REPORT_VERBS = frozenset({"tell", "say", "report", "claim", "confirm", "reveal", "suggest"})
 
 
 def sentence_hedge(sent: Span, lexicon: Lexicon) -> tuple[str | None, float]:
@@ -30,3 +36,25 @@ def sentence_hedge(sent: Span, lexicon: Lexicon) -> tuple[str | None, float]:
         if phrase in text:
             return phrase, lexicon.hedge_factor
     return None, 1.0
+
+
+def attribution(sent: Span) -> str | None:
+    """Who the text says a claim comes from, as written: "sources inside the terror groups told
+    the Wall Street Journal", "according to Israeli officials"; None when the author says it."""
+    for token in sent:
+        if token.lower_ == "according" and token.i + 1 < len(token.doc):
+            to = token.doc[token.i + 1]
+            objs = [c for c in to.children if c.dep_ == "pobj"]
+            if to.lower_ == "to" and objs:
+                return token.doc[token.i: objs[0].right_edge.i + 1].text
+        if token.lemma_ not in REPORT_VERBS:
+            continue
+        subj = [c for c in token.children if c.dep_ in {"nsubj", "nsubjpass"}]
+        if not subj or subj[0].lemma_.casefold() not in SOURCE_NOUNS:
+            continue
+        end = token.i
+        for c in token.children:
+            if c.dep_ in {"dobj", "dative"} and c.i > token.i:
+                end = max(end, c.right_edge.i)
+        return token.doc[subj[0].left_edge.i: end + 1].text
+    return None

@@ -72,6 +72,8 @@ def verb_relations(
             obj_tokens = [c for c in verb.children if c.dep_ in OBJ]
             obj_tokens += sx.pobjs(verb, preps + (["to"] if "requires" in spec else []))
             objects = sx.actors(obj_tokens, index)
+        if spec.get("reverse"):  # "Hezbollah receives money from Iran": Iran funds Hezbollah
+            subjects, objects = objects, subjects
         for s, o in _pairs(subjects, objects):
             yield s, spec["property"], o, "verb-passive" if passive else "verb", verb
 
@@ -122,11 +124,12 @@ def _compound_actors(token: Token, index: MentionIndex) -> list[Mention]:
     return out
 
 
-def _role_key(token: Token, lexicon: Lexicon) -> str | None:
-    """The role a noun names, trying multi-word roles first ("prime minister")."""
-    mods = [c.lower_ for c in token.children if c.dep_ == "compound" and c.is_lower]
+def _role_key(token: Token, lexicon: Lexicon, index: MentionIndex) -> str | None:
+    """The role a noun names, trying multi-word roles first ("Prime Minister", "crown prince")."""
+    mods = [c.lower_ for c in token.children
+            if c.dep_ == "compound" and c.i < token.i and index.at(c) is None]
     for n in range(len(mods), -1, -1):
-        key = "-".join([*mods[len(mods) - n :], token.lemma_.casefold()])
+        key = "-".join([*mods[len(mods) - n:], token.lemma_.casefold()])
         if key in lexicon.roles:
             return key
     lower = token.lower_
@@ -140,7 +143,7 @@ def role_relations(
     for role in doc:
         if role.pos_ not in {"NOUN", "PROPN"}:
             continue
-        key = _role_key(role, lexicon)
+        key = _role_key(role, lexicon, index)
         if key is None:
             continue
         prop = lexicon.roles[key]

@@ -45,7 +45,9 @@ def actor_for(token: Token, index: MentionIndex, *, depth: int = 0) -> list[Ment
     for child in token.children:
         if child.dep_ == "appos":
             hit = actor_for(child, index, depth=depth + 1)
-            if hit:
+            if hit:  # "the largest groups, Hezbollah and Hamas": the whole coordination
+                for c in child.conjuncts:
+                    hit += [m for m in actor_for(c, index, depth=depth + 1) if m not in hit]
                 return hit
     if depth == 0:
         # "the head of X, Y": a role noun stands for the person in apposition to its object

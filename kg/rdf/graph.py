@@ -138,16 +138,19 @@ def to_graph(
                 g.add((st, KG.hedge, Literal(rel.hedge)))
             if rel.claimed_by is not None and rel.claimed_by in resolution.of:
                 g.add((st, KG.claimedBy, actor_iri(resolution.of[rel.claimed_by])))
+            if rel.attributed_to:
+                g.add((st, KG.attributedTo, Literal(rel.attributed_to)))
     _add_events(g, list(extractions_list), resolution)
     return g
 
 
 def _event_key(ev: Event, agent: str | None, target: str | None, text: str) -> str:
-    """One real event reported in several articles is one node: with a date, the key is what
-    happened, who did it to whom and when; without one, the sentence stating it."""
-    if ev.date and (agent or target):
-        return digest(ev.kind, agent or "", target or "", ev.date)
-    return digest(ev.kind, agent or "", target or "", text)
+    """One real event reported in several articles (or sentences) is one node: the key is what
+    happened, who did it to whom, and when, if the text says when. Statements are keyed by
+    their words too: two different quotes of one speaker are two statements."""
+    if ev.kind == "Statement":
+        return digest(ev.kind, agent or "", text)
+    return digest(ev.kind, agent or "", target or "", ev.date or "")
 
 
 def _participants(ev: Event, resolution: Resolution) -> tuple[str | None, str | None]:
@@ -164,8 +167,8 @@ def _add_events(g: Graph, extractions: list[Extraction], resolution: Resolution)
     for ex in extractions:
         for ev in ex.events:
             agent, target = _participants(ev, resolution)
-            if agent is None and target is None:
-                continue
+            if agent is None:
+                continue  # "the attack" with no known attacker says nothing a graph can use
             text = _WS.sub(" ", ex.sentences[ev.sent].casefold()).strip()
             found[_event_key(ev, agent, target, text)].append((ex, ev))
     for key, reports in sorted(found.items()):
@@ -202,3 +205,5 @@ def _add_events(g: Graph, extractions: list[Extraction], resolution: Resolution)
                 g.add((e, KG.claimedBy, actor_iri(resolution.of[ev.claimed_by])))
             if ev.quote:
                 g.add((e, KG.quote, Literal(ev.quote)))
+            if ev.attributed_to:
+                g.add((e, KG.attributedTo, Literal(ev.attributed_to)))

@@ -129,6 +129,7 @@ def _link_people(
 ) -> None:
     """Join surname-only and partial names to the one full name they can belong to."""
     full: dict[str, list[Node]] = defaultdict(list)  # last word -> person nodes with >= 2 words
+    first: dict[str, list[Node]] = defaultdict(list)  # first word -> the same
     suffixes: dict[str, list[Node]] = defaultdict(list)
     for node in names:
         words = _person_words(node, gazetteer)
@@ -136,6 +137,8 @@ def _link_people(
             if len(ws) >= 2:
                 if node not in full[ws[-1]]:
                     full[ws[-1]].append(node)
+                if node not in first[ws[0]]:
+                    first[ws[0]].append(node)
                 for i in range(1, len(ws) - 1):
                     suffixes[" ".join(ws[i:])].append(node)
     for node in list(names):
@@ -147,6 +150,13 @@ def _link_people(
         else:
             cands = [c for c in suffixes.get(node[2], []) if c != node]
         cands = list(dict.fromkeys(cands))
+        if not cands and len(words) == 1:
+            # a given name alone ("Haj Qasem" -> Qasem) joins only the one person of that
+            # name in the same article
+            cands = [c for c in first.get(words[0], []) if c != node and docs[c] & docs[node]]
+            if len(cands) > 1:
+                dropped.add(node)
+                continue
         if not cands:
             continue
         same_doc = [c for c in cands if docs[c] & docs[node]]

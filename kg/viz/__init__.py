@@ -137,6 +137,11 @@ def view_file(
     except Exception as e:  # rdflib raises many parser error types
         raise InputError(f"{src} cannot be read as {fmt}: {e}") from e
     return write_html(
-        graph, out, focus=focus, hops=hops, events=events, max_nodes=max_nodes,
+        graph,
+        out,
+        focus=focus,
+        hops=hops,
+        events=events,
+        max_nodes=max_nodes,
         title=title or src.stem,
     )

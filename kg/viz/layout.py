@@ -11,15 +11,15 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
-__all__ = ["PHYSICS_LIMIT", "importance", "positions"]
+__all__ = ["PHYSICS_LIMIT", "PLACE_LIMIT", "importance", "positions"]
 
 #: Above this many nodes the page gets precomputed positions and physics off.
 PHYSICS_LIMIT = 300
+#: Above this many nodes positions are precomputed even when physics stays on.
+PLACE_LIMIT = 60
 
 
-def importance(
-    nodes: Sequence[str], edges: Iterable[tuple[str, str, float]]
-) -> dict[str, float]:
+def importance(nodes: Sequence[str], edges: Iterable[tuple[str, str, float]]) -> dict[str, float]:
     """PageRank of each node (igraph, else networkx, else weighted degree), summing to ~1.
 
     >>> sorted(importance(["a", "b"], [("a", "b", 1.0)]).items())[1][1] > 0.5
@@ -48,8 +48,7 @@ def importance(
         ranks = nx.pagerank(dg, weight="weight")
     except ImportError:  # networkx's pagerank needs scipy
         total = sum(w for _, _, w in pairs) or 1.0
-        ranks = {i: (1.0 + dg.degree(i, weight="weight")) / (len(nodes) + 2 * total)
-                 for i in dg}
+        ranks = {i: (1.0 + dg.degree(i, weight="weight")) / (len(nodes) + 2 * total) for i in dg}
     return {n: float(ranks[i]) for i, n in enumerate(nodes)}
 
 

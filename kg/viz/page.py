@@ -21,7 +21,7 @@ from pyvis.edge import Edge
 from pyvis.network import Network
 
 from kg.errors import BuildError
-from kg.viz.layout import PHYSICS_LIMIT, positions
+from kg.viz.layout import PHYSICS_LIMIT, PLACE_LIMIT, positions
 from kg.viz.read import ViewData
 from kg.viz.select import EdgeSpec, Selection
 from kg.viz.style import FAMILY_COLOUR, KIND_STYLE, family_of
@@ -50,8 +50,13 @@ def script_json(obj: Any) -> str:
     '{"a":"\\\\u003c/script\\\\u003e"}'
     """
     text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    for raw, escaped in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"),
-                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    for raw, escaped in (
+        ("&", "\\u0026"),
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(raw, escaped)
     return text
 
@@ -80,8 +85,9 @@ class _Docs:
         return sorted({self.id(i) for i in iris if i})
 
     def dates(self, iris: Any) -> list[str]:
-        return sorted({self.data.docs[i].date for i in iris if i in self.data.docs
-                       and self.data.docs[i].date})
+        return sorted(
+            {self.data.docs[i].date for i in iris if i in self.data.docs and self.data.docs[i].date}
+        )
 
     def table(self) -> list[list[str]]:
         rows = [["", "", "", ""]] * len(self.index)
@@ -132,18 +138,24 @@ def _payload_event(data: ViewData, i: int, docs: _Docs) -> dict[str, Any]:
 def _build(data: ViewData, sel: Selection, *, events_mode: str) -> tuple[Network, dict[str, Any]]:
     """The pyvis network and the JSON payload for the panels, with matching ids."""
     big = len(sel.nodes) > PHYSICS_LIMIT
+    placed = len(sel.nodes) > PLACE_LIMIT
     node_id = {key: f"n{i}" for i, key in enumerate(sel.nodes)}
     docs = _Docs(data)
     top = max((sel.importance.get(k, 0.0) for k in sel.nodes), default=0.0) or 1.0
-    coords = positions(sel.nodes, [(e.source, e.target) for e in sel.edges]) if big else {}
+    coords = positions(sel.nodes, [(e.source, e.target) for e in sel.edges]) if placed else {}
 
     net = Network(height="100%", width="100%", directed=True, cdn_resources="in_line")
-    net.options = _options(big)
+    net.options = _options(big, placed)
     nodes: list[dict[str, Any]] = []
     kept_actors = {k for k in sel.nodes if k in data.actors}
-    event_ids = sorted({e.index for e in sel.edges if e.kind != "relation"}
-                       | {i for i, ev in enumerate(data.events)
-                          if kept_actors.intersection((*ev.agents, *ev.targets, *ev.places))})
+    event_ids = sorted(
+        {e.index for e in sel.edges if e.kind != "relation"}
+        | {
+            i
+            for i, ev in enumerate(data.events)
+            if kept_actors.intersection((*ev.agents, *ev.targets, *ev.places))
+        }
+    )
     event_pos = {i: n for n, i in enumerate(event_ids)}
     events = [_payload_event(data, i, docs) for i in event_ids]
 
@@ -154,12 +166,18 @@ def _build(data: ViewData, sel: Selection, *, events_mode: str) -> tuple[Network
         if actor is not None:
             shape, colour, _ = KIND_STYLE.get(actor.kind, KIND_STYLE["Actor"])
             wd = _WIKIDATA.fullmatch(actor.wikidata or "")
-            nodes.append({
-                "id": nid, "label": actor.label, "alt": list(actor.alt), "kind": actor.kind,
-                "types": list(actor.types), "mentions": actor.mentions,
-                "wd": f"https://www.wikidata.org/wiki/{wd.group(1)}" if wd else None,
-                "docs": docs.ids(actor.docs),
-            })
+            nodes.append(
+                {
+                    "id": nid,
+                    "label": actor.label,
+                    "alt": list(actor.alt),
+                    "kind": actor.kind,
+                    "types": list(actor.types),
+                    "mentions": actor.mentions,
+                    "wd": f"https://www.wikidata.org/wiki/{wd.group(1)}" if wd else None,
+                    "docs": docs.ids(actor.docs),
+                }
+            )
             label = _short(actor.label)
         else:
             ev_index = sel.events[key]
@@ -169,11 +187,21 @@ def _build(data: ViewData, sel: Selection, *, events_mode: str) -> tuple[Network
             size = min(size, 14.0)
             pos = event_pos[ev_index]
             events[pos]["node"] = nid
-            nodes.append({
-                "id": nid, "label": ev.label, "alt": [], "kind": "Event", "types": [ev.cls],
-                "mentions": 0, "wd": None, "event": pos, "key": _event_key(ev.cls),
-                "docs": events[pos]["docs"], "dates": events[pos]["dates"],
-            })
+            nodes.append(
+                {
+                    "id": nid,
+                    "label": ev.label,
+                    "alt": [],
+                    "kind": "Event",
+                    "types": [ev.cls],
+                    "mentions": 0,
+                    "wd": None,
+                    "event": pos,
+                    "key": _event_key(ev.cls),
+                    "docs": events[pos]["docs"],
+                    "dates": events[pos]["dates"],
+                }
+            )
             label = ev.cls + (f" {ev.date}" if ev.date else "")
         options: dict[str, Any] = {"size": round(size, 1), "borderWidth": 1}
         if key in coords:
@@ -189,7 +217,8 @@ def _build(data: ViewData, sel: Selection, *, events_mode: str) -> tuple[Network
         edges.append(payload)
         # pyvis's add_edge checks both ends with a list scan per edge (quadratic on big
         # graphs); the ends are known to exist, so build the same Edge object directly.
-        net.edges.append(Edge(node_id[spec.source], node_id[spec.target], True, id=eid, **vis).options)
+        edge = Edge(node_id[spec.source], node_id[spec.target], True, id=eid, **vis)
+        net.edges.append(edge.options)
 
     for pos, i in enumerate(event_ids):
         ev = data.events[i]
@@ -212,41 +241,75 @@ def _build(data: ViewData, sel: Selection, *, events_mode: str) -> tuple[Network
     }
 
 
-def _edge(data: ViewData, spec: EdgeSpec, eid: str, docs: _Docs, event_pos: dict[int, int],
-          events: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+def _edge(
+    data: ViewData,
+    spec: EdgeSpec,
+    eid: str,
+    docs: _Docs,
+    event_pos: dict[int, int],
+    events: list[dict[str, Any]],
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Payload and vis options of one edge; tooltips carry only ontology names, never data."""
     if spec.kind == "relation":
         rel = data.relations[spec.index]
         family = family_of(rel.predicate)
         colour = FAMILY_COLOUR[family]
-        claims = [{
-            "s": [[text, docs.id(d) if d else -1] for text, d in c.sentences],
-            "d": docs.ids(c.docs),
-            "c": c.confidence or "", "h": c.hedge or "", "by": c.claimed_by or "",
-            "at": c.attributed_to or "",
-        } for c in rel.claims]
+        claims = [
+            {
+                "s": [[text, docs.id(d) if d else -1] for text, d in c.sentences],
+                "d": docs.ids(c.docs),
+                "c": c.confidence or "",
+                "h": c.hedge or "",
+                "by": c.claimed_by or "",
+                "at": c.attributed_to or "",
+            }
+            for c in rel.claims
+        ]
         all_docs = [d for c in rel.claims for d in (*c.docs, *(d for _, d in c.sentences))]
-        payload = {"kind": "relation", "rel": rel.predicate, "key": "rel:" + rel.predicate,
-                   "family": family, "claims": claims, "docs": docs.ids(all_docs),
-                   "dates": docs.dates(all_docs)}
+        payload: dict[str, Any] = {
+            "kind": "relation",
+            "rel": rel.predicate,
+            "key": "rel:" + rel.predicate,
+            "family": family,
+            "claims": claims,
+            "docs": docs.ids(all_docs),
+            "dates": docs.dates(all_docs),
+        }
         width = 1.0 + math.log2(max(1, len(rel.claims)))
-        vis = {"title": rel.predicate, "color": {"color": colour, "highlight": colour,
-                                                 "hover": colour}, "width": round(width, 2)}
+        vis = {
+            "title": rel.predicate,
+            "color": {"color": colour, "highlight": colour, "hover": colour},
+            "width": round(width, 2),
+        }
         return payload, vis
     pos = event_pos[spec.index]
     ev = events[pos]
     ev["edges"].append(eid)
     family = family_of(ev["cls"], event=True)
     colour = FAMILY_COLOUR[family]
-    payload = {"kind": spec.kind, "rel": ev["cls"] if spec.kind == "event" else spec.role,
-               "key": ev["key"], "family": family, "event": pos, "docs": ev["docs"],
-               "dates": ev["dates"]}
+    payload = {
+        "kind": spec.kind,
+        "rel": ev["cls"] if spec.kind == "event" else spec.role,
+        "key": ev["key"],
+        "family": family,
+        "event": pos,
+        "docs": ev["docs"],
+        "dates": ev["dates"],
+    }
     if spec.kind == "event":
-        vis = {"title": f"{ev['cls']} (event)", "dashes": True, "width": 1.5,
-               "color": {"color": colour, "highlight": colour, "hover": colour}}
+        vis = {
+            "title": f"{ev['cls']} (event)",
+            "dashes": True,
+            "width": 1.5,
+            "color": {"color": colour, "highlight": colour, "hover": colour},
+        }
     else:
-        vis = {"title": spec.role or "", "dashes": spec.role == "place", "width": 1.0,
-               "color": {"color": "#9e9e9e", "highlight": colour, "hover": colour}}
+        vis = {
+            "title": spec.role or "",
+            "dashes": spec.role == "place",
+            "width": 1.0,
+            "color": {"color": "#9e9e9e", "highlight": colour, "hover": colour},
+        }
     return payload, vis
 
 
@@ -262,23 +325,38 @@ def _legend(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> dict[st
         family = item.get("family") or family_of(key.split(":", 1)[1], event=True)
         prev = key_count.get(key, (name, family, 0))
         key_count[key] = (name, family, prev[2] + 1)
-    kinds = [[k, KIND_STYLE[k][1], KIND_STYLE[k][2], kind_count[k]]
-             for k in KIND_STYLE if k in kind_count]
+    kinds = [
+        [k, KIND_STYLE[k][1], KIND_STYLE[k][2], kind_count[k]]
+        for k in KIND_STYLE
+        if k in kind_count
+    ]
     keys = [[k, v[0], v[1], v[2]] for k, v in sorted(key_count.items())]
     return {"kinds": kinds, "keys": keys, "families": dict(FAMILY_COLOUR)}
 
 
-def _options(big: bool) -> dict[str, Any]:
-    """vis-network options: physics for small graphs, fixed positions past PHYSICS_LIMIT."""
+def _options(big: bool, placed: bool) -> dict[str, Any]:
+    """vis-network options: physics for small graphs, fixed positions past PHYSICS_LIMIT.
+
+    Between PLACE_LIMIT and PHYSICS_LIMIT physics only polishes precomputed positions: from
+    vis-network's own start a 250-node graph took 16 s to settle in headless Chromium.
+    """
     options: dict[str, Any] = {
-        "nodes": {"font": {"size": 14, "face": "sans-serif", "strokeWidth": 3,
-                           "strokeColor": "#ffffff"}},
-        "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.5}},
-                  "smooth": False if big else {"type": "dynamic"},
-                  "selectionWidth": 2},
-        "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": big,
-                        "hideEdgesOnZoom": big, "navigationButtons": False},
-        "layout": {"randomSeed": 7, "improvedLayout": not big},
+        "nodes": {
+            "font": {"size": 14, "face": "sans-serif", "strokeWidth": 3, "strokeColor": "#ffffff"}
+        },
+        "edges": {
+            "arrows": {"to": {"enabled": True, "scaleFactor": 0.5}},
+            "smooth": False if big else {"type": "dynamic"},
+            "selectionWidth": 2,
+        },
+        "interaction": {
+            "hover": True,
+            "tooltipDelay": 120,
+            "hideEdgesOnDrag": big,
+            "hideEdgesOnZoom": big,
+            "navigationButtons": False,
+        },
+        "layout": {"randomSeed": 7, "improvedLayout": not placed},
     }
     if big:
         options["physics"] = {"enabled": False}
@@ -286,9 +364,12 @@ def _options(big: bool) -> dict[str, Any]:
         options["physics"] = {
             "enabled": True,
             "solver": "forceAtlas2Based",
-            "forceAtlas2Based": {"gravitationalConstant": -80, "springLength": 120,
-                                 "avoidOverlap": 0.4},
-            "stabilization": {"enabled": True, "iterations": 400, "fit": True},
+            "forceAtlas2Based": {
+                "gravitationalConstant": -80,
+                "springLength": 120,
+                "avoidOverlap": 0.4,
+            },
+            "stabilization": {"enabled": True, "iterations": 150 if placed else 400, "fit": True},
         }
     return options
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, SKOS
+from rdflib.term import Node
 
 from kg.viz.style import ACTOR_KINDS, RELATIONS
 
@@ -103,7 +104,7 @@ class ViewData:
     docs: dict[str, Doc]
 
 
-def _one(graph: Graph, s: URIRef, p: URIRef) -> str | None:
+def _one(graph: Graph, s: Node, p: URIRef) -> str | None:
     """The smallest value (deterministic when a graph breaks the one-value promise)."""
     values = sorted(str(o) for o in graph.objects(s, p))
     return values[0] if values else None
@@ -134,7 +135,7 @@ def _read_docs(graph: Graph) -> dict[str, Doc]:
     return docs
 
 
-def _sentences(graph: Graph, node: URIRef) -> tuple[tuple[str, str], ...]:
+def _sentences(graph: Graph, node: Node) -> tuple[tuple[str, str], ...]:
     out = []
     for s in graph.objects(node, KG.evidence):
         text = _one(graph, s, KG.text)
@@ -145,7 +146,7 @@ def _sentences(graph: Graph, node: URIRef) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(set(out)))
 
 
-def _derived(graph: Graph, node: URIRef) -> tuple[str, ...]:
+def _derived(graph: Graph, node: Node) -> tuple[str, ...]:
     return tuple(sorted({str(d) for d in graph.objects(node, PROV.wasDerivedFrom)}))
 
 
@@ -171,7 +172,8 @@ def _read_actors(graph: Graph) -> dict[str, Actor]:
         label = _one(graph, s, RDFS.label) or _tail(iri)
         alt = tuple(sorted({str(a) for a in graph.objects(s, SKOS.altLabel)} - {label}))
         wikidata = next(
-            (str(o) for o in sorted(graph.objects(s, OWL.sameAs)) if str(o).startswith(WD)), None
+            (o for o in sorted(str(x) for x in graph.objects(s, OWL.sameAs)) if o.startswith(WD)),
+            None,
         )
         actors[iri] = Actor(
             iri=iri,

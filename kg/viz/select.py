@@ -58,8 +58,11 @@ def resolve_focus(data: ViewData, focus: str) -> str:
         hits = sorted(
             iri
             for iri, actor in data.actors.items()
-            if (actor.label.casefold() == wanted if field == "label"
-                else wanted in {a.casefold() for a in actor.alt})
+            if (
+                actor.label.casefold() == wanted
+                if field == "label"
+                else wanted in {a.casefold() for a in actor.alt}
+            )
         )
         if hits:
             return hits[0]
@@ -104,13 +107,11 @@ def _edges(data: ViewData, keep: set[str], events: str) -> tuple[list[EdgeSpec],
                 if a in keep and t in keep
             )
             continue
-        roles = [
-            (a, ev.iri, "agent") for a in ev.agents if a in keep
-        ] + [
-            (ev.iri, t, "target") for t in ev.targets if t in keep
-        ] + [
-            (ev.iri, p, "place") for p in ev.places if p in keep
-        ]
+        roles = (
+            [(a, ev.iri, "agent") for a in ev.agents if a in keep]
+            + [(ev.iri, t, "target") for t in ev.targets if t in keep]
+            + [(ev.iri, p, "place") for p in ev.places if p in keep]
+        )
         if roles:
             event_nodes[ev.iri] = i
             edges.extend(EdgeSpec(s, t, "role", i, role) for s, t, role in roles)

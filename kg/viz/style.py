@@ -46,13 +46,29 @@ RELATION_FAMILY: dict[str, str] = {
 EVENT_FAMILY: dict[str, str] = {
     **{
         c: "hostile"
-        for c in ("Attack", "Threat", "Plot", "Sanction", "Accusation", "Rejection",
-                  "Coercion", "Protest")
+        for c in (
+            "Attack",
+            "Threat",
+            "Plot",
+            "Sanction",
+            "Accusation",
+            "Rejection",
+            "Coercion",
+            "Protest",
+        )
     },
     **{
         c: "cooperative"
-        for c in ("Negotiation", "Meeting", "Funding", "Agreement", "Support", "Concession",
-                  "Cooperation", "Aid")
+        for c in (
+            "Negotiation",
+            "Meeting",
+            "Funding",
+            "Agreement",
+            "Support",
+            "Concession",
+            "Cooperation",
+            "Aid",
+        )
     },
 }
 
