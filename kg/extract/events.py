@@ -155,6 +155,11 @@ def noun_events(doc: Doc, doc_id: str, index: MentionIndex, lexicon: EventLexico
         if (not agents and noun.dep_ in sx.OBJ and noun.head.pos_ == "VERB"
                 and noun.head.lemma_ in lexicon.light_verbs):
             agents = sx.actors(sx.subjects(noun.head), index)  # "Iran launched an attack"
+        if not agents and spec["class"] in {"Meeting", "Negotiation"} and noun.dep_ == "pobj":
+            # "X, in a phone call with Y, applauded Z": the clause's subject takes part
+            verb = next((a for a in noun.ancestors if a.pos_ == "VERB"), None)
+            if verb is not None:
+                agents = sx.actors(sx.subjects(verb), index)
         if not agents and not targets:
             continue
         yield from _make(spec["class"], noun, lexicon, agents, targets, doc_id, index, base,

@@ -196,11 +196,22 @@ def load_corpus(
         )
 
     duplicates = near_duplicates({doc_id: a.text for doc_id, a in drafts.items()})
+    # A near-duplicate is the same article from another site: where one copy gives its date
+    # and the other does not, the date is the article's, so both get it (dates in the text
+    # are then read against it: "August 12" needs a year).
+    dated = {doc_id: a.date for doc_id, a in drafts.items() if a.date}
+    for doc_id, (original, _) in duplicates.items():
+        if doc_id in dated and original not in dated:
+            dated[original] = dated[doc_id]
+        elif original in dated and doc_id not in dated:
+            dated[doc_id] = dated[original]
     articles = []
     for doc_id in sorted(drafts):
         article = drafts[doc_id]
         if doc_id in duplicates:
             original, score = duplicates[doc_id]
             article = Article(**{**article.__dict__, "duplicate_of": original, "similarity": score})
+        if not article.date and doc_id in dated:
+            article = Article(**{**article.__dict__, "date": dated[doc_id]})
         articles.append(article)
     return Corpus(articles=tuple(articles), skipped=tuple(skipped))
