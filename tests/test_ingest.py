@@ -212,13 +212,11 @@ def test_seed_metadata(seeds: Corpus, article_id: str, field: str, expected: str
 @pytest.mark.parametrize(
     ("article_id", "line"),
     [
-        (S000, "Majid Rafizadeh is a business strategist"),
         (S001, "Khamenei’s deadlock provides opportunity"),
         (S001, "By Aladdin Touran"),
         (S002, "Written by Mehdi Oghbai"),
         (S002, TITLE_002),
         (S003, "October 10, 2023"),
-        (S003, "Mark Dubowitz is the chief executive"),
         (S004, "Saturday, February 4, 2023"),
         (S004, TITLE_002),
     ],
@@ -619,14 +617,17 @@ def test_extract_metadata(text: str, field: str, expected: str | None) -> None:
     assert body
 
 
-def test_bio_and_byline_leave_the_body() -> None:
+def test_byline_leaves_the_body_and_bio_stays() -> None:
     text = (
         "Talks Resume\n\nWritten by Jane Doe\n\nThe talks resumed in Vienna.\n\n"
         "Dr. John Roe is a senior fellow at the Example Institute."
     )
     meta, body = extract_metadata(text)
     assert (meta.title, meta.author) == ("Talks Resume", "Jane Doe")
-    assert body == "The talks resumed in Vienna."
+    # the bio's facts (a fellow at the institute) are facts about an actor: they stay
+    assert body == (
+        "The talks resumed in Vienna.\n\nDr. John Roe is a senior fellow at the Example Institute."
+    )
 
 
 def test_explicit_unsupported_file_is_skipped(tmp_path: Path) -> None:

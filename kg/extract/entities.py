@@ -28,6 +28,7 @@ LABEL_KIND = {
 LOCATIVE = frozenset(
     {"in", "at", "near", "inside", "outside", "around", "across", "to", "into", "of"}
 )
+_HANDLE = re.compile(r"@\w{2,30}")
 _JUNK = re.compile(r"^[\W\d_]+$|@|https?:|www\.|\n")
 
 
@@ -135,6 +136,13 @@ def find_mentions(
         if ent.label_ not in LABEL_KIND:
             continue
         span = _strip_span(ent)
+        handle = _HANDLE.match(ent.text)
+        if handle and not ent.ent_id_:
+            # a social-media account ("@JeremyKossen") is someone speaking in the article
+            span = doc.char_span(ent.start_char, ent.start_char + len(handle.group(0)))
+            if span is not None:
+                found.append((span, _mention(doc_id, sent_ids, span, "Person", "HANDLE", None)))
+            continue
         if not len(span) or _JUNK.search(span.text) or len(span.text) < 2:
             continue
         if _is_title_only(span.text, lexicon) or span.text.islower():
@@ -217,8 +225,12 @@ def _add_pronouns(doc: Doc, doc_id: str, index: MentionIndex) -> None:
 
 
 def _is_locative(span: Span) -> bool:
-    head = span.root.head
-    return span.root.dep_ == "pobj" and head.lower_ in LOCATIVE and head.head.lemma_ != "fear"
+    """A capital named as a place ("in Tehran", "Israel's capital, Jerusalem"), not as the
+    government seated there ("Tehran's involvement", "allowed Tehran to escalate")."""
+    root = span.root
+    if root.dep_ in {"appos", "compound"}:
+        return True
+    return root.dep_ == "pobj" and root.head.lower_ in LOCATIVE
 
 
 def _demonym_mention(

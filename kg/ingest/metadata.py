@@ -3,8 +3,10 @@
 Scraped pages carry metadata as loose lines around the body: a title, a byline ("Written by
 X"), a dateline ("October 10, 2023 | Daily Mail"), a syndication note ("This article was first
 published by X") and a closing author bio ("Mark Dubowitz is the chief executive of ...").
-Left in the text they would be parsed as sentences (a bio yields a false "works for"
-relation), so they are removed from the body and kept on the `Article` instead.
+Title, byline, dateline and syndication lines would be parsed as sentences, so they are
+removed from the body and kept on the `Article` instead. A closing bio names the author and
+stays in the body: what it says ("the chief executive of FDD", "sanctioned by Iran in 2019")
+is a fact about an actor like any other.
 """
 
 from __future__ import annotations
@@ -259,8 +261,6 @@ def extract_metadata(
     bio = None
     if len(body) > 1:
         bio = _bio_author(body[-1], " ".join(body[:-1]), patterns)
-        if bio:
-            body = body[:-1]
 
     meta = hints.merged(found).merged(Meta(author=bio, outlet=published))
     return meta, "\n\n".join(body)
