@@ -103,6 +103,8 @@ def verb_events(doc: Doc, doc_id: str, index: MentionIndex, lexicon: EventLexico
             patients = [c for c in verb.children if c.dep_ in sx.PASS_SUBJ]
             if not patients and verb.dep_ in {"acl", "relcl"}:
                 patients = [verb.head]
+            elif not patients and verb.dep_ == "conj":
+                patients = sx.subjects(verb.head)  # "who commanded X and was killed by Y"
             targets = sx.actors(patients, index)
         else:
             agents = sx.actors(sx.subjects(verb), index) or _noun_phrases(sx.subjects(verb), doc_id, index)
