@@ -43,10 +43,14 @@ def extract_doc(
     ]
     evs = events(doc, doc_id, index, event_lexicon or load_event_lexicon(), date, hedges)
     sources = {n: attribution(s) for n, s in enumerate(doc.sents)}
-    rels = [dataclasses.replace(r, attributed_to=sources[r.sent]) if sources.get(r.sent) else r
-            for r in rels]
-    evs = [dataclasses.replace(e, attributed_to=sources[e.sent]) if sources.get(e.sent) else e
-           for e in evs]
+    rels = [
+        dataclasses.replace(r, attributed_to=sources[r.sent]) if sources.get(r.sent) else r
+        for r in rels
+    ]
+    evs = [
+        dataclasses.replace(e, attributed_to=sources[e.sent]) if sources.get(e.sent) else e
+        for e in evs
+    ]
     return Extraction(
         doc_id=doc_id,
         sentences=tuple(sentences),

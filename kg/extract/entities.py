@@ -207,7 +207,13 @@ def _add_pronouns(doc: Doc, doc_id: str, index: MentionIndex) -> None:
     for token in doc:
         m = index.at(token)
         if m is not None:
-            last["person" if m.kind == "Person" else "thing" if m.kind in {"Organization", "Country"} else "place"] = m
+            last[
+                "person"
+                if m.kind == "Person"
+                else "thing"
+                if m.kind in {"Organization", "Country"}
+                else "place"
+            ] = m
             continue
         low = token.lower_
         group = "person" if low in PERSON_PRONOUNS else "thing" if low in THING_PRONOUNS else None
@@ -218,10 +224,17 @@ def _add_pronouns(doc: Doc, doc_id: str, index: MentionIndex) -> None:
             continue
         if group == "thing" and low == "it" and token.dep_ not in {"nsubj", "nsubjpass"}:
             continue
-        pron = Mention(doc_id=doc_id, sent=index.sent_of[token.i], start=token.idx,
-                       end=token.idx + len(token.text), text=ante.text, kind=ante.kind,
-                       label="PRON", gazetteer_id=ante.gazetteer_id)
-        index.add(doc[token.i: token.i + 1], pron)
+        pron = Mention(
+            doc_id=doc_id,
+            sent=index.sent_of[token.i],
+            start=token.idx,
+            end=token.idx + len(token.text),
+            text=ante.text,
+            kind=ante.kind,
+            label="PRON",
+            gazetteer_id=ante.gazetteer_id,
+        )
+        index.add(doc[token.i : token.i + 1], pron)
 
 
 def _is_locative(span: Span) -> bool:
@@ -244,6 +257,8 @@ def _demonym_mention(
     words = {head.lemma_.casefold(), head.lower_}
     # "Iranian officials" (a state noun), "Israeli Prime Minister Netanyahu" (a role or title
     # before a name): the demonym stands for the country; "Israeli civilians" does not.
-    if not (words & lexicon.state_nouns or words & set(lexicon.roles) or head.ent_type_ == "PERSON"):
+    if not (
+        words & lexicon.state_nouns or words & set(lexicon.roles) or head.ent_type_ == "PERSON"
+    ):
         return None
     return _mention(doc_id, sent_ids, ent, "Country", "NORP", country)

@@ -21,9 +21,25 @@ from kg.model import Event, Mention
 
 __all__ = ["events", "quote_speakers"]
 
-QUOTES = "\"“”„«»"
-SPEECH_LEMMAS = frozenset({"say", "write", "tweet", "tell", "state", "declare", "add", "warn",
-                           "ask", "claim", "announce", "stress", "admit", "respond"})
+QUOTES = '"“”„«»'
+SPEECH_LEMMAS = frozenset(
+    {
+        "say",
+        "write",
+        "tweet",
+        "tell",
+        "state",
+        "declare",
+        "add",
+        "warn",
+        "ask",
+        "claim",
+        "announce",
+        "stress",
+        "admit",
+        "respond",
+    }
+)
 _SPACE = re.compile(r"\s+")
 
 
@@ -55,9 +71,18 @@ def _place_for(trigger: Token, sent: Span, index: MentionIndex) -> Mention | Non
     return None
 
 
-def _make(kind: str, trigger: Token, lexicon: EventLexicon, agents: list[Mention],
-          targets: list[Mention], doc_id: str, index: MentionIndex, base: str | None,
-          hedge: tuple[str | None, float], quote: str | None = None) -> Iterator[Event]:
+def _make(
+    kind: str,
+    trigger: Token,
+    lexicon: EventLexicon,
+    agents: list[Mention],
+    targets: list[Mention],
+    doc_id: str,
+    index: MentionIndex,
+    base: str | None,
+    hedge: tuple[str | None, float],
+    quote: str | None = None,
+) -> Iterator[Event]:
     codes = lexicon.classes[kind]
     sent = trigger.sent
     date, date_text = _date_for(trigger, sent, base)
@@ -67,28 +92,49 @@ def _make(kind: str, trigger: Token, lexicon: EventLexicon, agents: list[Mention
         if agent is not None and target is not None and agent == target:
             continue
         yield Event(
-            doc_id=doc_id, sent=index.sent_of[trigger.i], kind=kind, trigger=trigger.text,
-            plover=codes.get("plover"), cameo=codes.get("cameo"), agent=agent, target=target,
-            place=place, date=date, date_text=date_text,
-            confidence=round(0.7 * hedge[1], 3), hedge=hedge[0], quote=quote,
+            doc_id=doc_id,
+            sent=index.sent_of[trigger.i],
+            kind=kind,
+            trigger=trigger.text,
+            plover=codes.get("plover"),
+            cameo=codes.get("cameo"),
+            agent=agent,
+            target=target,
+            place=place,
+            date=date,
+            date_text=date_text,
+            confidence=round(0.7 * hedge[1], 3),
+            hedge=hedge[0],
+            quote=quote,
         )
 
 
 def _requires_ok(verb: Token, spec: dict) -> bool:
     words = spec.get("requires")
-    if words and not any(t.lower_ in words or t.lemma_.casefold() in words
-                         for c in verb.children if c.dep_ in {"dobj", "prep", "attr", "xcomp", "ccomp"}
-                         for t in c.subtree):
+    if words and not any(
+        t.lower_ in words or t.lemma_.casefold() in words
+        for c in verb.children
+        if c.dep_ in {"dobj", "prep", "attr", "xcomp", "ccomp"}
+        for t in c.subtree
+    ):
         return False
     preps = spec.get("requires_prep")
     if preps and not any(c.dep_ == "prep" and c.lower_ in preps for c in verb.children):
         return False
-    return not (spec.get("requires_ccomp") and not any(c.dep_ in {"ccomp", "parataxis"}
-                                                       for c in verb.children))
+    return not (
+        spec.get("requires_ccomp")
+        and not any(c.dep_ in {"ccomp", "parataxis"} for c in verb.children)
+    )
 
 
-def verb_events(doc: Doc, doc_id: str, index: MentionIndex, lexicon: EventLexicon,
-                base: str | None, hedges: dict[int, tuple[str | None, float]]) -> Iterator[Event]:
+def verb_events(
+    doc: Doc,
+    doc_id: str,
+    index: MentionIndex,
+    lexicon: EventLexicon,
+    base: str | None,
+    hedges: dict[int, tuple[str | None, float]],
+) -> Iterator[Event]:
     for verb in doc:
         if verb.pos_ not in {"VERB"}:
             continue
@@ -97,25 +143,26 @@ def verb_events(doc: Doc, doc_id: str, index: MentionIndex, lexicon: EventLexico
             continue
         kind = spec["class"]
         preps = list(spec.get("target_preps", [])) + ["against", "on"]
-        passive = any(c.dep_ in sx.PASS_SUBJ or c.dep_ == "auxpass" for c in verb.children)
+        passive = sx.is_passive(verb)
         if passive:
             agents = sx.actors(sx.pobjs(verb, ["by"]), index)
-            patients = [c for c in verb.children if c.dep_ in sx.PASS_SUBJ]
-            if not patients and verb.dep_ in {"acl", "relcl"}:
-                patients = [verb.head]
-            elif not patients and verb.dep_ == "conj":
-                patients = sx.subjects(verb.head)  # "who commanded X and was killed by Y"
+            patients = sx.passive_patients(verb)
             targets = sx.actors(patients, index)
         else:
-            agents = sx.actors(sx.subjects(verb), index) or _noun_phrases(sx.subjects(verb), doc_id, index)
+            agents = sx.actors(sx.subjects(verb), index) or _noun_phrases(
+                sx.subjects(verb), doc_id, index
+            )
             objs = [c for c in verb.children if c.dep_ in sx.OBJ]
             targets = sx.actors(objs + sx.pobjs(verb, preps), index)
             if not targets and kind != "Statement":
                 for obj in objs:  # "launched an attack on Israel"
                     targets = sx.actors(sx.pobjs(obj, preps), index)
             if not targets and kind != "Statement":
-                others = [t for t in objs + sx.pobjs(verb, preps)
-                          if t.lemma_.casefold() not in lexicon.nouns]
+                others = [
+                    t
+                    for t in objs + sx.pobjs(verb, preps)
+                    if t.lemma_.casefold() not in lexicon.nouns
+                ]
                 targets = _noun_phrases(others, doc_id, index)
         if kind == "Statement":
             if not agents:
@@ -123,13 +170,32 @@ def verb_events(doc: Doc, doc_id: str, index: MentionIndex, lexicon: EventLexico
             quote = _quote_of(verb)
             if quote is None:
                 continue
-            yield from _make(kind, verb, lexicon, agents, [], doc_id, index, base,
-                             hedges.get(index.sent_of[verb.i], (None, 1.0)), quote)
+            yield from _make(
+                kind,
+                verb,
+                lexicon,
+                agents,
+                [],
+                doc_id,
+                index,
+                base,
+                hedges.get(index.sent_of[verb.i], (None, 1.0)),
+                quote,
+            )
             continue
         if not agents and not targets:
             continue
-        yield from _make(kind, verb, lexicon, agents, targets, doc_id, index, base,
-                         hedges.get(index.sent_of[verb.i], (None, 1.0)))
+        yield from _make(
+            kind,
+            verb,
+            lexicon,
+            agents,
+            targets,
+            doc_id,
+            index,
+            base,
+            hedges.get(index.sent_of[verb.i], (None, 1.0)),
+        )
 
 
 def _noun_phrases(tokens: list[Token], doc_id: str, index: MentionIndex) -> list[Mention]:
@@ -143,9 +209,18 @@ def _noun_phrases(tokens: list[Token], doc_id: str, index: MentionIndex) -> list
         start = t.left_edge.i
         while start < t.i and t.doc[start].pos_ in {"DET", "PUNCT"}:
             start += 1
-        span = t.doc[start: t.i + 1]
-        out.append(Mention(doc_id=doc_id, sent=index.sent_of[t.i], start=span.start_char,
-                           end=span.end_char, text=span.text, kind="Organization", label="NP"))
+        span = t.doc[start : t.i + 1]
+        out.append(
+            Mention(
+                doc_id=doc_id,
+                sent=index.sent_of[t.i],
+                start=span.start_char,
+                end=span.end_char,
+                text=span.text,
+                kind="Organization",
+                label="NP",
+            )
+        )
     return out
 
 
@@ -158,14 +233,20 @@ def _quote_of(verb: Token) -> str | None:
     sent = verb.sent
     for c in verb.children:
         if c.dep_ in {"ccomp", "parataxis"} and len(list(c.subtree)) > 3:
-            span = sent.doc[c.left_edge.i: c.right_edge.i + 1]
+            span = sent.doc[c.left_edge.i : c.right_edge.i + 1]
             return _SPACE.sub(" ", span.text.strip(QUOTES + " ,.:"))
     m = re.search(r"[\"“]([^\"”]{12,})[\"”]", sent.text)
     return m.group(1).strip() if m else None
 
 
-def noun_events(doc: Doc, doc_id: str, index: MentionIndex, lexicon: EventLexicon,
-                base: str | None, hedges: dict[int, tuple[str | None, float]]) -> Iterator[Event]:
+def noun_events(
+    doc: Doc,
+    doc_id: str,
+    index: MentionIndex,
+    lexicon: EventLexicon,
+    base: str | None,
+    hedges: dict[int, tuple[str | None, float]],
+) -> Iterator[Event]:
     for noun in doc:
         if noun.pos_ not in {"NOUN"} or index.at(noun) is not None:
             continue
@@ -179,12 +260,20 @@ def noun_events(doc: Doc, doc_id: str, index: MentionIndex, lexicon: EventLexico
         mods = spec.get("requires_mod")
         if mods and not any(c.lower_ in mods for c in noun.children):
             continue
-        agents = [m for c in noun.children if c.dep_ in {"poss", "compound", "amod", "nmod"}
-                  for m in sx.actor_for(c, index)]
+        agents = [
+            m
+            for c in noun.children
+            if c.dep_ in {"poss", "compound", "amod", "nmod"}
+            for m in sx.actor_for(c, index)
+        ]
         agents += sx.actors(sx.pobjs(noun, ["by", "from"]), index)
         targets = sx.actors(sx.pobjs(noun, list(spec.get("target_preps", []))), index)
-        if (not agents and noun.dep_ in sx.OBJ and noun.head.pos_ == "VERB"
-                and noun.head.lemma_ in lexicon.light_verbs):
+        if (
+            not agents
+            and noun.dep_ in sx.OBJ
+            and noun.head.pos_ == "VERB"
+            and noun.head.lemma_ in lexicon.light_verbs
+        ):
             subj = sx.subjects(noun.head)  # "Iran launched an attack"
             agents = sx.actors(subj, index) or _noun_phrases(subj, doc_id, index)
         if not agents and spec["class"] in {"Meeting", "Negotiation"} and noun.dep_ == "pobj":
@@ -194,8 +283,17 @@ def noun_events(doc: Doc, doc_id: str, index: MentionIndex, lexicon: EventLexico
                 agents = sx.actors(sx.subjects(verb), index)
         if not agents and not targets:
             continue
-        yield from _make(spec["class"], noun, lexicon, agents, targets, doc_id, index, base,
-                         hedges.get(index.sent_of[noun.i], (None, 1.0)))
+        yield from _make(
+            spec["class"],
+            noun,
+            lexicon,
+            agents,
+            targets,
+            doc_id,
+            index,
+            base,
+            hedges.get(index.sent_of[noun.i], (None, 1.0)),
+        )
 
 
 def quote_speakers(doc: Doc, index: MentionIndex) -> dict[int, Mention]:
@@ -226,11 +324,16 @@ def quote_speakers(doc: Doc, index: MentionIndex) -> dict[int, Mention]:
     return speakers
 
 
-def events(doc: Doc, doc_id: str, index: MentionIndex, lexicon: EventLexicon,
-           base: str | None, hedges: dict[int, tuple[str | None, float]]) -> list[Event]:
+def events(
+    doc: Doc,
+    doc_id: str,
+    index: MentionIndex,
+    lexicon: EventLexicon,
+    base: str | None,
+    hedges: dict[int, tuple[str | None, float]],
+) -> list[Event]:
     """All events of a doc, one per (trigger, agent, target); quotes as Statement events."""
     out: dict[tuple, Event] = {}
-    order: dict[tuple, tuple[int, int]] = {}
     triggers = {t.i: t for t in doc}
     for family in (verb_events, noun_events):
         for ev in family(doc, doc_id, index, lexicon, base, hedges):
@@ -242,14 +345,24 @@ def events(doc: Doc, doc_id: str, index: MentionIndex, lexicon: EventLexicon,
     sents = list(doc.sents)
     for n, speaker in quote_speakers(doc, index).items():
         text = sents[n].text.strip()
-        ev = Event(doc_id=doc_id, sent=n, kind="Statement", trigger="quote", agent=speaker,
-                   cameo=lexicon.classes["Statement"].get("cameo"), quote=text.strip(QUOTES),
-                   confidence=0.7, claimed_by=speaker)
+        ev = Event(
+            doc_id=doc_id,
+            sent=n,
+            kind="Statement",
+            trigger="quote",
+            agent=speaker,
+            cameo=lexicon.classes["Statement"].get("cameo"),
+            quote=text.strip(QUOTES),
+            confidence=0.7,
+            claimed_by=speaker,
+        )
         out.setdefault((n, "quote", speaker, None), ev)
     # the main clause's event first: "X said it would attack Y" leads with what X did
     # reported speech last: in "X said it would attack Y" the attack is the news
-    return sorted(out.values(), key=lambda e: (e.sent, e.kind == "Statement",
-                                               _trigger_depth(doc, e, triggers)))
+    return sorted(
+        out.values(),
+        key=lambda e: (e.sent, e.kind == "Statement", _trigger_depth(doc, e, triggers)),
+    )
 
 
 def _trigger_depth(doc: Doc, ev: Event, triggers: dict[int, Token]) -> int:

@@ -12,10 +12,24 @@ from kg.lexicon import Lexicon
 
 __all__ = ["sentence_hedge", "attribution"]
 
-SOURCE_NOUNS = frozenset({
-    "source", "official", "report", "media", "diplomat", "analyst", "expert", "insider",
-    "spokesman", "spokesperson", "spokeswoman", "witness", "document", "intelligence",
-})
+SOURCE_NOUNS = frozenset(
+    {
+        "source",
+        "official",
+        "report",
+        "media",
+        "diplomat",
+        "analyst",
+        "expert",
+        "insider",
+        "spokesman",
+        "spokesperson",
+        "spokeswoman",
+        "witness",
+        "document",
+        "intelligence",
+    }
+)
 REPORT_VERBS = frozenset({"tell", "say", "report", "claim", "confirm", "reveal", "suggest"})
 
 
@@ -46,7 +60,7 @@ def attribution(sent: Span) -> str | None:
             to = token.doc[token.i + 1]
             objs = [c for c in to.children if c.dep_ == "pobj"]
             if to.lower_ == "to" and objs:
-                return token.doc[token.i: objs[0].right_edge.i + 1].text
+                return token.doc[token.i : objs[0].right_edge.i + 1].text
         if token.lemma_ not in REPORT_VERBS:
             continue
         subj = [c for c in token.children if c.dep_ in {"nsubj", "nsubjpass"}]
@@ -56,5 +70,5 @@ def attribution(sent: Span) -> str | None:
         for c in token.children:
             if c.dep_ in {"dobj", "dative"} and c.i > token.i:
                 end = max(end, c.right_edge.i)
-        return token.doc[subj[0].left_edge.i: end + 1].text
+        return token.doc[subj[0].left_edge.i : end + 1].text
     return None

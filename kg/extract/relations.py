@@ -17,7 +17,7 @@ from spacy.tokens import Doc, Token
 
 from kg.extract import syntax as sx
 from kg.extract.entities import MentionIndex
-from kg.extract.syntax import OBJ, PASS_SUBJ, actor_for
+from kg.extract.syntax import OBJ, actor_for
 from kg.lexicon import Lexicon
 from kg.model import Mention, Relation
 
@@ -57,15 +57,11 @@ def verb_relations(
         if "requires" in spec and not _requires(verb, spec["requires"]):
             continue
         preps = list(spec.get("prep", []))
-        passive = any(c.dep_ in PASS_SUBJ or c.dep_ == "auxpass" for c in verb.children)
+        passive = sx.is_passive(verb)
         if passive:
             agents = sx.pobjs(verb, ["by"])
             subjects = sx.actors(agents, index)
-            patients = [c for c in verb.children if c.dep_ in PASS_SUBJ]
-            if not patients and verb.dep_ in {"acl", "relcl"}:
-                patients = [verb.head]
-            elif not patients and verb.dep_ == "conj":
-                patients = sx.subjects(verb.head)  # "who commanded X and was killed by Y"
+            patients = sx.passive_patients(verb)
             objects = sx.actors(patients, index)
         else:
             subjects = sx.actors(sx.subjects(verb), index)
@@ -126,10 +122,13 @@ def _compound_actors(token: Token, index: MentionIndex) -> list[Mention]:
 
 def _role_key(token: Token, lexicon: Lexicon, index: MentionIndex) -> str | None:
     """The role a noun names, trying multi-word roles first ("Prime Minister", "crown prince")."""
-    mods = [c.lower_ for c in token.children
-            if c.dep_ == "compound" and c.i < token.i and index.at(c) is None]
+    mods = [
+        c.lower_
+        for c in token.children
+        if c.dep_ == "compound" and c.i < token.i and index.at(c) is None
+    ]
     for n in range(len(mods), -1, -1):
-        key = "-".join([*mods[len(mods) - n:], token.lemma_.casefold()])
+        key = "-".join([*mods[len(mods) - n :], token.lemma_.casefold()])
         if key in lexicon.roles:
             return key
     lower = token.lower_
@@ -182,7 +181,9 @@ def role_relations(
             owners += [c for c in role.head.children if c.dep_ == "poss"]
         for c in owners:
             if c.dep_ in {"compound", "poss", "nmod", "amod"}:
-                targets += [m for m in actor_for(c, index) if m.kind != "Person" or c.dep_ != "compound"]
+                targets += [
+                    m for m in actor_for(c, index) if m.kind != "Person" or c.dep_ != "compound"
+                ]
         for pobj in sx.pobjs(role, ["of", "in", "to", "at", "for", "with"]):
             targets += sx.actors([pobj], index)
         if own is not None and not targets:
@@ -228,7 +229,12 @@ def adjective_relations(
 ) -> Iterator[tuple[Mention, str, Mention, str, Token]]:
     """Predicative adjectives: "Fars News Agency is close to the IRGC", "loyal to Tehran"."""
     for adj in doc:
-        if adj.pos_ not in {"ADJ", "ADV", "VERB"} or adj.dep_ not in {"acomp", "amod", "oprd", "advmod"}:
+        if adj.pos_ not in {"ADJ", "ADV", "VERB"} or adj.dep_ not in {
+            "acomp",
+            "amod",
+            "oprd",
+            "advmod",
+        }:
             continue
         spec = lexicon.adjectives.get(adj.lower_)
         if spec is None:

@@ -125,3 +125,20 @@ def pobjs(token: Token, preps: list[str]) -> list[Token]:
         if child.dep_ in {"prep", "agent", "dative"} and child.lower_ in preps:
             out += [g for g in child.children if g.dep_ == "pobj"]
     return out
+
+
+def is_passive(verb: Token) -> bool:
+    """True for "was appointed", "are funded": the subject undergoes the action."""
+    return any(c.dep_ in PASS_SUBJ or c.dep_ == "auxpass" for c in verb.children)
+
+
+def passive_patients(verb: Token) -> list[Token]:
+    """Who undergoes a passive verb: its subject, the noun a participle modifies ("Palestinians
+    funded by Iran"), or the subject carried over a coordination ("who commanded X and was
+    killed by Y")."""
+    patients = [c for c in verb.children if c.dep_ in PASS_SUBJ]
+    if not patients and verb.dep_ in {"acl", "relcl"}:
+        return [verb.head]
+    if not patients and verb.dep_ == "conj":
+        return subjects(verb.head)
+    return patients
