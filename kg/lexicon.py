@@ -7,6 +7,7 @@ Data lives in `kg/data/`; users add actors with their own gazetteer file in the 
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -18,6 +19,8 @@ from kg.model import ACTOR_KINDS
 from kg.resources import data_file
 
 __all__ = ["Entry", "EventLexicon", "Gazetteer", "Lexicon", "load_event_lexicon", "load_gazetteer", "load_lexicon"]
+
+_QID = re.compile(r"Q[1-9][0-9]*")
 
 NER_LABEL = {"Person": "PERSON", "Organization": "ORG", "Country": "GPE", "Place": "LOC"}
 
@@ -70,13 +73,20 @@ class Lexicon:
 
 def _read_json(path: Path) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: a byte-order mark (Notepad, Excel exports) is not an error
+        return json.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError as e:
         raise DataFileError(f"{path}: file not found") from e
+    except IsADirectoryError as e:
+        raise DataFileError(f"{path}: is a folder, not a JSON file") from e
+    except OSError as e:
+        raise DataFileError(f"{path}: cannot read: {e.strerror or e}") from e
     except json.JSONDecodeError as e:
         raise DataFileError(f"{path}:{e.lineno}:{e.colno}: invalid JSON: {e.msg}") from e
     except UnicodeDecodeError as e:
-        raise DataFileError(f"{path}: not UTF-8 text") from e
+        raise DataFileError(f"{path}: not UTF-8 text (byte {e.start}); save it as UTF-8") from e
+    except RecursionError as e:  # "[[[[...": nested deeper than the parser can go
+        raise DataFileError(f"{path}: invalid JSON: nested too deeply") from e
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -105,18 +115,31 @@ def _entries_from_json(path: Path) -> list[Entry]:
         for key in ("aliases", "descriptors"):
             if not isinstance(raw.get(key, []), list):
                 raise DataFileError(f"{path}: actor {raw['id']!r}: {key} must be a list")
+            if not all(isinstance(a, str) for a in raw.get(key, [])):
+                raise DataFileError(f"{path}: actor {raw['id']!r}: {key} must be strings")
+        _check_wikidata(path, raw["id"], raw.get("wikidata"))
+        if not isinstance(raw.get("capital_of", ""), (str, type(None))):
+            raise DataFileError(f"{path}: actor {raw['id']!r}: capital_of must be an actor id")
         out.append(
             Entry(
                 id=str(raw["id"]),
                 label=str(raw["label"]),
                 kind=kind,
-                wikidata=raw.get("wikidata"),
+                wikidata=raw.get("wikidata") or None,
                 aliases=[str(a) for a in raw.get("aliases", [])],
                 descriptors=[str(a) for a in raw.get("descriptors", [])],
                 capital_of=raw.get("capital_of"),
             )
         )
     return out
+
+
+def _check_wikidata(path: Path, actor: object, qid: object) -> None:
+    """A Wikidata id becomes an IRI: only `Q` and digits, so no name can smuggle in syntax."""
+    if qid not in (None, "") and not (isinstance(qid, str) and _QID.fullmatch(qid)):
+        raise DataFileError(
+            f"{path}: actor {actor!r}: wikidata {qid!r} is not a Wikidata id like 'Q42'"
+        )
 
 
 def _read_text(path: Path) -> str:
@@ -137,6 +160,7 @@ def _entries_from_tsv(path: Path) -> list[Entry]:
         if len(cols) != 5:
             raise DataFileError(f"{path}:{n}: expected 5 tab-separated columns, got {len(cols)}")
         cid, label, qid, names, demonyms = cols
+        _check_wikidata(path, cid, qid or None)
         out.append(
             Entry(
                 id=cid,

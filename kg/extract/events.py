@@ -43,12 +43,24 @@ SPEECH_LEMMAS = frozenset(
 _SPACE = re.compile(r"\s+")
 
 
+def _sentence_dates(sent: Span) -> list[Span]:
+    """The DATE entities of a sentence, indexed once per doc (`sent.ents` walks every entity
+    of the doc, which made long articles quadratic)."""
+    doc = sent.doc
+    by_sent = doc.user_data.get("kg_dates")
+    if by_sent is None:
+        by_sent = {}
+        for ent in doc.ents:
+            if ent.label_ == "DATE":
+                by_sent.setdefault(ent.sent.start, []).append(ent)
+        doc.user_data["kg_dates"] = by_sent
+    return by_sent.get(sent.start, [])
+
+
 def _date_for(trigger: Token, sent: Span, base: str | None) -> tuple[str | None, str | None]:
     """The normalised date of the sentence's date expression nearest to the trigger."""
     best: tuple[int, str, str] | None = None
-    for ent in sent.ents:
-        if ent.label_ != "DATE":
-            continue
+    for ent in _sentence_dates(sent):
         root = ent.root
         if root.dep_ in {"compound", "amod", "nummod", "poss"} and root.head.i != trigger.i:
             continue  # "the 1989 fatwa": the date of something else
@@ -334,7 +346,6 @@ def events(
 ) -> list[Event]:
     """All events of a doc, one per (trigger, agent, target); quotes as Statement events."""
     out: dict[tuple, Event] = {}
-    triggers = {t.i: t for t in doc}
     for family in (verb_events, noun_events):
         for ev in family(doc, doc_id, index, lexicon, base, hedges):
             # "launched an attack on Israel": the verb and its noun are one event
@@ -357,16 +368,15 @@ def events(
             claimed_by=speaker,
         )
         out.setdefault((n, "quote", speaker, None), ev)
-    # the main clause's event first: "X said it would attack Y" leads with what X did
-    # reported speech last: in "X said it would attack Y" the attack is the news
+    # the main clause's event first, reported speech last: in "X said it would attack Y"
+    # the attack is the news
     return sorted(
         out.values(),
-        key=lambda e: (e.sent, e.kind == "Statement", _trigger_depth(doc, e, triggers)),
+        key=lambda e: (e.sent, e.kind == "Statement", _trigger_depth(sents[e.sent], e)),
     )
 
 
-def _trigger_depth(doc: Doc, ev: Event, triggers: dict[int, Token]) -> int:
-    sent = list(doc.sents)[ev.sent]
+def _trigger_depth(sent: Span, ev: Event) -> int:
     for t in sent:
         if t.text == ev.trigger:
             return _depth(t)

@@ -45,6 +45,10 @@ _LEAD_IN_LINES = 3
 _LEAD_IN_MAX_CHARS = 80
 #: Hard-wrapped text: most lines of a block are this long and none much longer.
 _WRAP_MIN, _WRAP_MAX = 30, 100
+#: Passes of the inline patterns over one line (each pass removes at least one match).
+_INLINE_ROUNDS = 8
+#: Rounds of all the steps in `clean` (the second is almost always the last).
+_CLEAN_ROUNDS = 4
 
 
 def paragraphs(text: str) -> list[str]:
@@ -172,9 +176,14 @@ def remove_inline(text: str, patterns: Patterns | None = None) -> str:
     patterns = patterns or load_patterns()
     out = []
     for line in paragraphs(text):
-        for pattern in patterns.inline:
-            line = pattern.sub(" ", line)
-        line = _SPACES.sub(" ", line).strip()
+        # until nothing changes: a removal can expose another ("Photo | |" -> "Photo |")
+        for _ in range(_INLINE_ROUNDS):
+            before = line
+            for pattern in patterns.inline:
+                line = pattern.sub(" ", line)
+            line = _SPACES.sub(" ", line).strip()
+            if line == before:
+                break
         if line:
             out.append(line)
     return _join(out)
@@ -230,7 +239,16 @@ STEPS: tuple[Step, ...] = (
 
 
 def clean(text: str, *, steps: tuple[Step, ...] = STEPS) -> str:
-    """Run the cleaning steps; the result has one paragraph per line, blank lines between."""
-    for step in steps:
-        text = step(text)
+    """Run the cleaning steps; the result has one paragraph per line, blank lines between.
+
+    The steps run again while they still change the text (at most `_CLEAN_ROUNDS` times):
+    removing a photo credit can leave a line that is furniture itself ("Popular posts
+    (Photo)"), so one pass is not always enough. Cleaning clean text changes nothing.
+    """
+    for _ in range(_CLEAN_ROUNDS):
+        before = text
+        for step in steps:
+            text = step(text)
+        if text == before:
+            break
     return text

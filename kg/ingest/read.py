@@ -8,6 +8,7 @@ Missing paths and folders without any article file are user mistakes and raise `
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,8 @@ _MAX_CONTROL_SHARE = 0.01
 #: Share of non-ASCII letters up to which undeclared single-byte text is read as cp1252.
 _MAX_FOREIGN_SHARE = 0.2
 _MIN_FOREIGN = 3
+#: Characters that show nothing: a file of only these and whitespace is empty.
+_INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060\u00ad\u180e"
 
 
 @dataclass(frozen=True)
@@ -147,7 +150,10 @@ def read_file(
         return None, candidate.reason
     path = candidate.path
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
+            return None, "not a regular file"
+        size = info.st_size
         if size > max_bytes:
             return None, f"larger than max_bytes ({size:,} > {max_bytes:,} bytes)"
         data = path.read_bytes()
@@ -164,6 +170,6 @@ def read_file(
     controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
     if controls > _MAX_CONTROL_SHARE * len(text):
         return None, "not a text file: too many control characters"
-    if not text.strip():
+    if not "".join(text.split()).strip(_INVISIBLE):
         return None, "empty file (whitespace only)"
     return text, None

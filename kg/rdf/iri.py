@@ -11,9 +11,29 @@ import hashlib
 import re
 import unicodedata
 
-__all__ = ["slug", "digest"]
+__all__ = ["slug", "digest", "fold", "MAX_SLUG"]
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+#: Runs of letters and digits in any script.
+_WORD = re.compile(r"[^\W_]+")
+#: Latin letters that do not decompose into a base letter and an accent.
+_LATIN = str.maketrans(
+    {
+        "ø": "o",
+        "æ": "ae",
+        "œ": "oe",
+        "đ": "d",
+        "ð": "d",
+        "ł": "l",
+        "ı": "i",
+        "þ": "th",
+        "ħ": "h",
+        "ŧ": "t",
+        "ŋ": "n",
+        "ĸ": "k",
+    }
+)
+#: A slug is cut here (at most MAX_SLUG + 9 characters with the digest that keeps it unique).
 MAX_SLUG = 80
 
 
@@ -23,16 +43,39 @@ def digest(*parts: str, size: int = 16) -> str:
     return h[:size]
 
 
+def fold(text: str) -> str:
+    """What a slug keeps of a name: case folded, accents and ligatures undone ("Qāsem" -> "qasem").
+
+    Two names whose folds have different letters or digits always get different slugs.
+    """
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).translate(_LATIN)
+
+
 def slug(text: str) -> str:
     """A lowercase ASCII slug of `text`: `slug("Ali Khamenei") == "ali-khamenei"`.
 
-    Accents are folded ("Qāsem" -> "qasem"); a name with no Latin letters or digits at all
-    (Arabic, emoji) gets `x-` and a digest of the name, so it is never empty and never collides.
+    The slug is an IRI path segment of `[a-z0-9-]` only, never empty. Case, accents,
+    punctuation and symbols are folded on purpose, so "ALI KHAMENEI!" is the same actor.
+    Letters and digits are never dropped silently: a name with letters outside Latin (Arabic,
+    Cyrillic, CJK) keeps its Latin part and gets a digest of its letters and digits, so
+    "حماس 1" and "حزب الله 1" stay two IRIs; a name with no Latin letter or digit at all gets
+    `x-` and a digest; a long slug is cut at `MAX_SLUG` and gets a digest too.
+
+    >>> slug("Qāsem Soleimani")
+    'qasem-soleimani'
+    >>> slug("Hamas حماس").startswith("hamas-")
+    True
     """
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    s = _NON_ALNUM.sub("-", folded.casefold()).strip("-")
+    folded = fold(text)
+    words = " ".join(_WORD.findall(folded))
+    ascii_words = words.encode("ascii", "ignore").decode("ascii")
+    s = _NON_ALNUM.sub("-", ascii_words).strip("-")
     if not s:
-        return "x-" + digest(text, size=12)
-    if len(s) > MAX_SLUG:
-        s = s[:MAX_SLUG].rstrip("-") + "-" + digest(text, size=8)
+        # no Latin letter or digit: the digest of the text (of its letters when it has some)
+        return "x-" + digest(words or text, size=12)
+    if ascii_words != words:  # letters of another script were dropped: keep them apart
+        s = f"{s[:MAX_SLUG].rstrip('-')}-{digest(words, size=8)}"
+    elif len(s) > MAX_SLUG:
+        s = s[:MAX_SLUG].rstrip("-") + "-" + digest(words, size=8)
     return s
