@@ -201,8 +201,11 @@ def build_graph(
     cache: str | Path | None = None,
     engine: str = "local",
     scheduler: str | None = None,
+    max_bytes: int = 20_000_000,
 ) -> tuple[Graph, BuildResult]:
     """Build the graph of the articles under `sources` (files or folders) in memory.
+
+    Files larger than `max_bytes` are skipped (or refused with `strict`).
 
     `cache` is a folder of stored extractions (None: extract everything, store nothing);
     `engine="dask"` extracts on the Dask scheduler at `scheduler`, or on a local cluster of
@@ -212,7 +215,7 @@ def build_graph(
     """
     started = time.perf_counter()
     timings: dict[str, float] = {}
-    corpus = load_corpus(sources, strict=strict)
+    corpus = load_corpus(sources, strict=strict, max_bytes=max_bytes)
     gaz_paths = tuple(Path(p) for p in gazetteers)
     gazetteer = load_gazetteer(gaz_paths)
     lexicon = load_lexicon()

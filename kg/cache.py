@@ -3,7 +3,8 @@
 Extraction (spaCy plus kg's rules) is almost all of a build's time; resolution and graph
 building are linear and re-run on every build. So a rebuild only needs to re-extract the
 articles whose text changed, or all of them when the pipeline itself changed. Each entry is
-keyed by a sha256 of the article id, its cleaned text and the *pipeline fingerprint*
+keyed by a sha256 of the article fields extraction reads (id, cleaned text, date: see
+`KEY_FIELDS`) and the *pipeline fingerprint*
 (kg's version, the spaCy version, the model name and version, the data files in `kg/data/`,
 any extra gazetteer files, and the source of the extraction code, so that a developer editing
 a rule never reads records made by the old rule).
@@ -36,12 +37,23 @@ from pathlib import Path
 from kg.errors import BuildError
 from kg.model import Article, Extraction
 
-__all__ = ["CacheWarning", "ExtractionCache", "pipeline_fingerprint", "cache_key", "SUFFIX"]
+__all__ = [
+    "CacheWarning",
+    "ExtractionCache",
+    "pipeline_fingerprint",
+    "cache_key",
+    "KEY_FIELDS",
+    "SUFFIX",
+]
 
 SUFFIX = ".pkl"
 #: Bump when the entry layout changes.
 _FORMAT = "kg-cache-1"
 _FIELDS = frozenset(f.name for f in fields(Extraction))
+#: The `Article` fields extraction reads (`Extractor.run`): the id (recorded in every
+#: mention), the cleaned text, and the date (relative dates such as "October 2" in events
+#: are read against it). If extraction starts reading another field, add it here.
+KEY_FIELDS = ("id", "text", "date")
 
 
 class CacheWarning(UserWarning):
@@ -98,9 +110,9 @@ def pipeline_fingerprint(
 
 def cache_key(article: Article, fingerprint: str) -> str:
     """The key of one article's extraction under one pipeline."""
-    digest = hashlib.sha256()
-    for part in (fingerprint, article.id, article.text):
-        digest.update(part.encode("utf-8") + b"\0")
+    digest = hashlib.sha256(fingerprint.encode() + b"\0")
+    for name in KEY_FIELDS:
+        digest.update(f"{name}={getattr(article, name)!r}".encode() + b"\0")
     return digest.hexdigest()
 
 

@@ -11,6 +11,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from kg.errors import KGError
 
@@ -89,6 +90,9 @@ def build(
         None, "--scheduler",
         help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: a local cluster).",
     ),  # fmt: skip
+    max_bytes: int = typer.Option(
+        20_000_000, "--max-bytes", min=1, help="Skip article files larger than this (bytes)."
+    ),
 ) -> None:
     """Build the knowledge graph of a folder of news articles.
 
@@ -96,7 +100,6 @@ def build(
     """
     import warnings
 
-    from rich.markup import escape
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -133,21 +136,29 @@ def build(
             graph, result = build_graph(
                 sources, model=model, gazetteers=gazetteer, batch_size=batch_size,
                 workers=workers, strict=strict, progress=progress, cache=folder, engine=engine,
-                scheduler=scheduler,
+                scheduler=scheduler, max_bytes=max_bytes,
             )  # fmt: skip
+    except KeyboardInterrupt:
+        err.print("[bold red]interrupted[/]: earlier outputs were left as they were")
+        raise typer.Exit(130) from None
     finally:
-        bar.stop()
+        if bar.tasks:
+            bar.stop()
     for w in caught:  # ours as one line each; anything else as Python would show it
         if issubclass(w.category, CacheWarning):
             err.print(f"[yellow]warning:[/] {escape(str(w.message))}", soft_wrap=True)
         else:
             warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     for path, reason in result.skipped:
-        err.print(f"[yellow]skipped[/] {path}: {reason}", soft_wrap=True)
-    write_outputs(graph, result, out, html=html)
-    err.print(result.summary(), soft_wrap=True)
+        err.print(f"[yellow]skipped[/] {escape(path)}: {escape(reason)}", soft_wrap=True)
+    try:
+        write_outputs(graph, result, out, html=html)
+    except KeyboardInterrupt:
+        err.print("[bold red]interrupted[/]: earlier outputs were left as they were")
+        raise typer.Exit(130) from None
+    err.print(escape(result.summary()), soft_wrap=True)
     for path in result.outputs:
-        err.print(f"  wrote {path}", soft_wrap=True)
+        err.print(f"  wrote {escape(path)}", soft_wrap=True)
 
 
 # --- query, export, serve, push, rank (kg.query) --------------------------------------------
@@ -231,7 +242,7 @@ def export_command(
         typer.echo(data, nl=False)
         return
     write_atomic(out_file, data)
-    err.print(f"wrote {out_file} ({len(data):,} bytes)")
+    err.print(f"wrote {escape(str(out_file))} ({len(data):,} bytes)")
 
 
 @app.command("serve")
@@ -244,9 +255,9 @@ def serve_command(
     from kg.query.serve import serve
 
     if host not in ("127.0.0.1", "localhost", "::1"):
-        err.print(f"[yellow]warning:[/] listening on {host}: other machines can query the graph")
+        err.print(f"[yellow]warning:[/] listening on {escape(host)}: other machines can query the graph")
     try:
-        serve(graph, host, port, on_ready=lambda url: out.print(f"SPARQL endpoint: {url}"))
+        serve(graph, host, port, on_ready=lambda url: out.print(f"SPARQL endpoint: {escape(url)}"))
     except KeyboardInterrupt:
         err.print("server stopped")
 
@@ -266,7 +277,7 @@ def push_command(
 
     status = push(graph, endpoint, graph_iri)
     target = f"graph <{graph_iri}>" if graph_iri else "the default graph"
-    out.print(f"pushed {graph} to {target} at {endpoint} (HTTP {status})")
+    out.print(escape(f"pushed {graph} to {target} at {endpoint} (HTTP {status})"))
 
 
 @app.command("rank")
@@ -283,7 +294,7 @@ def rank_command(
     table = Table("actor", "label", "degree", "pagerank")
     rows = centrality(graph)
     for iri, label, degree, rank in rows[:limit] if limit > 0 else rows:
-        table.add_row(compact(iri), label, str(degree), f"{rank:.4f}")
+        table.add_row(escape(compact(iri)), escape(label), str(degree), f"{rank:.4f}")
     out.print(table)
 
 
@@ -310,7 +321,7 @@ def view_command(
     stats = view_file(graph, target, focus=focus, hops=hops, events=events,  # type: ignore[arg-type]
                       max_nodes=max_nodes, title=title)
     note = f" (truncated from {stats.total_nodes:,} nodes)" if stats.truncated else ""
-    err.print(f"wrote {target}: {stats.nodes:,} nodes, {stats.edges:,} edges{note}")
+    err.print(escape(f"wrote {target}: {stats.nodes:,} nodes, {stats.edges:,} edges{note}"))
 
 
 @app.command("validate")
@@ -327,7 +338,7 @@ def validate_command(
     if not conforms:
         out.print(report, soft_wrap=True, markup=False)
         raise ValidationError(f"{graph}: does not conform to the shapes (report above)")
-    out.print(f"{graph}: conforms to the shapes")
+    out.print(escape(f"{graph}: conforms to the shapes"))
 
 
 def main() -> None:
@@ -335,7 +346,7 @@ def main() -> None:
     try:
         app()
     except KGError as e:
-        err.print(f"[bold red]error:[/] {e}", soft_wrap=True)
+        err.print(f"[bold red]error:[/] {escape(str(e))}", soft_wrap=True)
         sys.exit(1)
     except KeyboardInterrupt:
         err.print("[bold red]interrupted[/]: earlier outputs were left as they were")

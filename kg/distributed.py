@@ -53,20 +53,23 @@ def partitions(
 
 
 def _extract_partition(
-    items: list[tuple[str, str]],
+    articles: list[Article],
     gazetteer: Gazetteer,
     lexicon: Lexicon,
     model: str,
     fingerprint: str,
     batch_size: int,
 ) -> list[Extraction]:
-    """Runs on a worker: (id, text) pairs -> extractions, with the worker's cached pipeline."""
+    """Runs on a worker: articles -> extractions, with the worker's cached pipeline.
+
+    Whole `Article` records travel (not just the text): extraction also reads the id and the
+    date, and sending the record keeps the workers in step with `Extractor.run`.
+    """
     from kg.extract import Extractor
 
     extractor = _EXTRACTORS.get(fingerprint)
     if extractor is None:
         extractor = _EXTRACTORS[fingerprint] = Extractor(gazetteer, lexicon, model)
-    articles = [Article(id=doc_id, source=doc_id, text=text) for doc_id, text in items]
     return list(extractor.run(articles, batch_size=batch_size, n_process=1))
 
 
@@ -114,7 +117,7 @@ def extract_dask(
         raise BuildError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from e
     try:
         n_workers = max(1, sum(client.nthreads().values()))
-        parts = partitions([(a.id, a.text) for a in articles], n_workers)
+        parts = partitions(list(articles), n_workers)
         gaz, lex = client.scatter([gazetteer, lexicon], broadcast=True)
         futures = [
             client.submit(

@@ -336,21 +336,11 @@ def test_bad_input_gives_one_line_error_in_a_shell(name: str, smoke_runs: dict) 
     assert_one_line_error(smoke_runs[name], *CASES[name].needles)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="kg/cli.py build: bar.stop() on a Progress that never started prints an empty "
-    "line to stderr before every build message (fix: stop the bar only if bar.tasks)",
-)
 def test_build_error_is_exactly_one_line(smoke_runs: dict) -> None:
     proc = smoke_runs["missing path"]
     assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("error:"), repr(proc.stderr)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="kg/cli.py prints user text (paths, queries) as rich markup: '[/]' crashes with "
-    "MarkupError, '[red]' vanishes (fix: rich.markup.escape() every value in err.print/out.print)",
-)
 def test_messages_show_user_text_literally(tmp_path: Path) -> None:
     proc = run("build", tmp_path / "[red]missing", "--out", tmp_path / "o")
     assert_one_line_error(proc, "[red]missing")
@@ -572,10 +562,6 @@ def test_size_limit_of_the_library(tmp_path: Path, size: int, read: bool) -> Non
     )
 
 
-@pytest.mark.xfail(
-    strict=True, reason="kg/cli.py build has no --max-bytes option (load_corpus(max_bytes=...) "
-    "exists; build_graph does not pass it): add --max-bytes, default 20_000_000",
-)  # fmt: skip
 def test_size_limit_is_a_cli_option() -> None:
     from typer.testing import CliRunner
 
@@ -779,12 +765,6 @@ def test_stopped_build_leaves_the_lock_free(stopped: dict[str, Stopped], name: s
     lock.release()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="typer turns KeyboardInterrupt into a silent exit 130 before kg.cli.main sees it, "
-    "so 'interrupted: earlier outputs were left as they were' is never printed (fix: catch "
-    "KeyboardInterrupt inside the build command, print the line, raise typer.Exit(130))",
-)
 def test_interrupted_build_says_so(stopped: dict[str, Stopped]) -> None:
     assert "interrupted" in stopped["SIGINT"].proc.stderr
 
