@@ -10,30 +10,14 @@ import pytest
 from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
 
 from kg.errors import KGError
+from kg.rdf.namespace import RELATION_PROPERTIES
 from kg.viz import ViewStats, render_html, write_html
 
 DATA = Path(__file__).parent / "data"
 KG = Namespace("https://w3id.org/kg-news/ontology#")
 KGR = Namespace("https://w3id.org/kg-news/id/")
 XSS = "<script>alert(1)</script>"
-RELATIONS = [
-    "leaderOf",
-    "memberOf",
-    "partOf",
-    "affiliatedWith",
-    "allyOf",
-    "supports",
-    "funds",
-    "arms",
-    "attacks",
-    "threatens",
-    "negotiatesWith",
-    "meetsWith",
-    "praises",
-    "criticizes",
-    "sanctions",
-    "appoints",
-]
+RELATIONS = list(RELATION_PROPERTIES)
 
 
 @pytest.fixture(scope="module")
