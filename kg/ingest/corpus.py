@@ -23,6 +23,7 @@ from kg.ingest.clean import (
     strip_invisible,
 )
 from kg.ingest.dedup import (
+    SharedBlock,
     clusters,
     drop_repeated_tail_lines,
     find_shared_blocks,
@@ -150,7 +151,13 @@ def load_corpus(
     lines = {doc_id: page.lines for doc_id, page in pages.items()}
     groups = clusters({doc_id: "\n".join(ls) for doc_id, ls in lines.items()})
     blocks = find_shared_blocks(lines, groups=groups)
-    lines = {doc_id: remove_blocks(ls, blocks) for doc_id, ls in lines.items()}
+    # each document is searched only for the blocks found in it (a block's hosts are every
+    # document holding one of its lines), so this stays linear in corpus size
+    blocks_of: dict[str, list[SharedBlock]] = {}
+    for block in blocks:
+        for host in block.hosts:
+            blocks_of.setdefault(host, []).append(block)
+    lines = {doc_id: remove_blocks(ls, blocks_of.get(doc_id, [])) for doc_id, ls in lines.items()}
     lines = drop_repeated_tail_lines(lines, groups=groups)
 
     drafts: dict[str, Article] = {}
