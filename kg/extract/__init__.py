@@ -34,7 +34,7 @@ def extract_doc(
     sentences = [s.text.strip() for s in doc.sents]
     hedges = {n: sentence_hedge(s, lexicon) for n, s in enumerate(doc.sents)}
     index = find_mentions(doc, doc_id, gazetteer, lexicon, matcher)
-    rels = relations(doc, doc_id, index, lexicon, sentences, hedges)
+    rels = relations(doc, doc_id, index, lexicon, hedges)
     speakers = quote_speakers(doc, index)
     # a relation inside a quotation is the speaker's claim, not the article's
     rels = [

@@ -207,10 +207,7 @@ def compound_relations(
         if spec is None or doc[word.i - 1].text not in {"-", "‑", "–"}:
             continue
         modifier = doc[word.i - 2]
-        sources = actor_for(modifier, index)
-        if not sources:
-            country = index_demonym(modifier, index)
-            sources = [country] if country else []
+        sources = actor_for(modifier, index)  # "Iran-backed", or a demonym mention "Iranian-"
         if not sources:
             continue
         head = word.head if word.dep_ in {"amod", "compound", "acl"} else word
@@ -276,17 +273,11 @@ def _span_root(token: Token, index: MentionIndex) -> Token:
     return head
 
 
-def index_demonym(token: Token, index: MentionIndex) -> Mention | None:
-    """A demonym before a hyphen ("Iranian-backed") as a mention of its country, if known."""
-    return index.at(token)
-
-
 def relations(
     doc: Doc,
     doc_id: str,
     index: MentionIndex,
     lexicon: Lexicon,
-    sentences: list[str],
     hedges: dict[int, tuple[str | None, float]],
 ) -> list[Relation]:
     """All relations in a doc, deduplicated per sentence, with hedge and confidence."""

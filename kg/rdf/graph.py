@@ -90,8 +90,7 @@ def to_graph(
 ) -> Graph:
     """The knowledge graph of a corpus: documents, actors, relations with provenance."""
     g = bind_prefixes(Graph())
-    extractions_list = list(extractions)
-    extractions = extractions_list
+    extractions = list(extractions)
     for article in articles:
         _add_document(g, article)
 
@@ -131,17 +130,24 @@ def to_graph(
         g.add((st, RDF.object, o_iri))
         g.add((st, KG.confidence, _decimal(max(r.confidence for _, r in found))))
         for ex, rel in found:
-            g.add((st, KG.evidence, _add_sentence(g, ex, rel.sent)))
-            g.add((st, PROV.wasDerivedFrom, doc_iri(ex.doc_id)))
+            _add_claim(g, st, ex, rel, resolution)
             g.add((st, KG.pattern, Literal(rel.pattern)))
-            if rel.hedge:
-                g.add((st, KG.hedge, Literal(rel.hedge)))
-            if rel.claimed_by is not None and rel.claimed_by in resolution.of:
-                g.add((st, KG.claimedBy, actor_iri(resolution.of[rel.claimed_by])))
-            if rel.attributed_to:
-                g.add((st, KG.attributedTo, Literal(rel.attributed_to)))
-    _add_events(g, list(extractions_list), resolution)
+    _add_events(g, extractions, resolution)
     return g
+
+
+def _add_claim(g: Graph, node: URIRef, ex: Extraction, item: Relation | Event,
+               resolution: Resolution) -> None:
+    """What every relation claim and event report carries: the sentence and document it comes
+    from, and the hedge, speaker and attribution when the text gives them."""
+    g.add((node, KG.evidence, _add_sentence(g, ex, item.sent)))
+    g.add((node, PROV.wasDerivedFrom, doc_iri(ex.doc_id)))
+    if item.hedge:
+        g.add((node, KG.hedge, Literal(item.hedge)))
+    if item.claimed_by is not None and item.claimed_by in resolution.of:
+        g.add((node, KG.claimedBy, actor_iri(resolution.of[item.claimed_by])))
+    if item.attributed_to:
+        g.add((node, KG.attributedTo, Literal(item.attributed_to)))
 
 
 def _event_key(ev: Event, agent: str | None, target: str | None, text: str) -> str:
@@ -195,15 +201,8 @@ def _add_events(g: Graph, extractions: list[Extraction], resolution: Resolution)
                 g.add((e, KG.dateText, Literal(dated.date_text)))
         g.add((e, KG.confidence, _decimal(max(ev.confidence for _, ev in reports))))
         for ex, ev in reports:
-            g.add((e, KG.evidence, _add_sentence(g, ex, ev.sent)))
-            g.add((e, PROV.wasDerivedFrom, doc_iri(ex.doc_id)))
+            _add_claim(g, e, ex, ev, resolution)
             if ev.place is not None and ev.place in resolution.of:
                 g.add((e, KG.place, actor_iri(resolution.of[ev.place])))
-            if ev.hedge:
-                g.add((e, KG.hedge, Literal(ev.hedge)))
-            if ev.claimed_by is not None and ev.claimed_by in resolution.of:
-                g.add((e, KG.claimedBy, actor_iri(resolution.of[ev.claimed_by])))
             if ev.quote:
                 g.add((e, KG.quote, Literal(ev.quote)))
-            if ev.attributed_to:
-                g.add((e, KG.attributedTo, Literal(ev.attributed_to)))
