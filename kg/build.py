@@ -39,6 +39,7 @@ from kg.model import Article, Extraction
 from kg.rdf.graph import to_graph
 from kg.rdf.namespace import KG, RELATION_PROPERTIES
 from kg.resolve import resolve
+from kg.resolve.timeline import estimate_references, redate
 
 __all__ = [
     "BuildResult",
@@ -231,9 +232,11 @@ def build_graph(
     timings["extract"] = time.perf_counter() - mark
     mark = time.perf_counter()
     resolution = resolve(extractions, gazetteer, lexicon)
+    references = estimate_references(corpus.articles, extractions, resolution)
+    extractions = redate(extractions, references)
     timings["resolve"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    graph = to_graph(corpus.articles, extractions, resolution)
+    graph = to_graph(corpus.articles, extractions, resolution, references)
     timings["graph"] = time.perf_counter() - mark
 
     result.articles = sum(1 for a in corpus.articles if not a.derived_from)

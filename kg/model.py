@@ -92,6 +92,7 @@ class Event:
     place: Mention | None = None
     date: str | None = None  # ISO 8601: YYYY, YYYY-MM or YYYY-MM-DD
     date_text: str | None = None
+    timex: int | None = None  # index of its date expression in `Extraction.timexes`
     confidence: float = 0.8
     hedge: str | None = None
     claimed_by: Mention | None = None
@@ -108,6 +109,9 @@ class Extraction:
     mentions: tuple[Mention, ...] = ()
     relations: tuple[Relation, ...] = ()
     events: tuple[Event, ...] = ()
+    #: the article's date expressions in reading order, kept so that dates can be normalised
+    #: again once an undated article's reference date is estimated (`kg.resolve.timeline`)
+    timexes: tuple[str, ...] = ()
 
 
 @dataclass

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
+from kg.extract.dates import resolve_timexes
 from kg.extract.entities import find_mentions
 from kg.extract.events import events, quote_speakers
 from kg.extract.hedges import attribution, sentence_hedge
 from kg.extract.pipeline import DEFAULT_MODEL, descriptor_matcher, load_nlp
 from kg.extract.relations import relations
+from kg.extract.timex import doc_timexes
 from kg.lexicon import EventLexicon, Gazetteer, Lexicon, load_event_lexicon
-from kg.model import Article, Extraction
+from kg.model import Article, Event, Extraction
 
-__all__ = ["DEFAULT_MODEL", "Extractor", "extract_doc", "load_nlp"]
+__all__ = ["DEFAULT_MODEL", "Extractor", "date_events", "extract_doc", "load_nlp"]
 
 
 def extract_doc(
@@ -51,13 +53,29 @@ def extract_doc(
         dataclasses.replace(e, attributed_to=sources[e.sent]) if sources.get(e.sent) else e
         for e in evs
     ]
+    timexes = tuple(t.text for t in doc_timexes(doc))
     return Extraction(
         doc_id=doc_id,
         sentences=tuple(sentences),
         mentions=tuple(index.mentions),
         relations=tuple(rels),
-        events=tuple(evs),
+        events=tuple(date_events(evs, timexes, date)),
+        timexes=timexes,
     )
+
+
+def date_events(
+    evs: Iterable[Event], timexes: Sequence[str], base: str | None
+) -> list[Event]:
+    """Give each event the normalised date of its expression, against the reference `base`
+    (the article's date; or, later, one estimated from other articles)."""
+    dates = resolve_timexes(timexes, base)
+    return [
+        dataclasses.replace(e, date=dates[e.timex], date_text=timexes[e.timex])
+        if e.timex is not None
+        else e
+        for e in evs
+    ]
 
 
 class Extractor:

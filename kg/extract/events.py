@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from spacy.tokens import Doc, Span, Token
 
 from kg.extract import syntax as sx
-from kg.extract.dates import normalize_date
 from kg.extract.entities import MentionIndex
+from kg.extract.timex import intro_timex, timex_for
 from kg.lexicon import EventLexicon
 from kg.model import Event, Mention
 
@@ -43,36 +43,6 @@ SPEECH_LEMMAS = frozenset(
 _SPACE = re.compile(r"\s+")
 
 
-def _sentence_dates(sent: Span) -> list[Span]:
-    """The DATE entities of a sentence, indexed once per doc (`sent.ents` walks every entity
-    of the doc, which made long articles quadratic)."""
-    doc = sent.doc
-    by_sent = doc.user_data.get("kg_dates")
-    if by_sent is None:
-        by_sent = {}
-        for ent in doc.ents:
-            if ent.label_ == "DATE":
-                by_sent.setdefault(ent.sent.start, []).append(ent)
-        doc.user_data["kg_dates"] = by_sent
-    return by_sent.get(sent.start, [])
-
-
-def _date_for(trigger: Token, sent: Span, base: str | None) -> tuple[str | None, str | None]:
-    """The normalised date of the sentence's date expression nearest to the trigger."""
-    best: tuple[int, str, str] | None = None
-    for ent in _sentence_dates(sent):
-        root = ent.root
-        if root.dep_ in {"compound", "amod", "nummod", "poss"} and root.head.i != trigger.i:
-            continue  # "the 1989 fatwa": the date of something else
-        iso = normalize_date(ent.text, base)
-        if iso is None:
-            continue
-        distance = 0 if trigger in ent.root.ancestors else abs(ent.root.i - trigger.i)
-        if best is None or distance < best[0]:
-            best = (distance, iso, ent.text)
-    return (best[1], best[2]) if best else (None, None)
-
-
 def _place_for(trigger: Token, sent: Span, index: MentionIndex) -> Mention | None:
     for prep in trigger.children:
         if prep.dep_ == "prep" and prep.lower_ in {"in", "at", "near", "inside"}:
@@ -97,7 +67,7 @@ def _make(
 ) -> Iterator[Event]:
     codes = lexicon.classes[kind]
     sent = trigger.sent
-    date, date_text = _date_for(trigger, sent, base)
+    timex = timex_for(trigger, sent)
     place = _place_for(trigger, sent, index)
     pairs = [(a, t) for a in agents or [None] for t in targets or [None]]
     for agent, target in pairs:
@@ -113,8 +83,7 @@ def _make(
             agent=agent,
             target=target,
             place=place,
-            date=date,
-            date_text=date_text,
+            timex=timex,
             confidence=round(0.7 * hedge[1], 3),
             hedge=hedge[0],
             quote=quote,
@@ -350,12 +319,13 @@ def events(
         for ev in family(doc, doc_id, index, lexicon, base, hedges):
             # "launched an attack on Israel": the verb and its noun are one event
             key = (ev.sent, ev.kind, ev.agent, ev.target)
-            if key in out and ev.date and not out[key].date:
+            if key in out and ev.timex is not None and out[key].timex is None:
                 out[key] = ev
             out.setdefault(key, ev)
     sents = list(doc.sents)
     for n, speaker in quote_speakers(doc, index).items():
         text = sents[n].text.strip()
+        intro = _intro(sents, n)
         ev = Event(
             doc_id=doc_id,
             sent=n,
@@ -364,6 +334,7 @@ def events(
             agent=speaker,
             cameo=lexicon.classes["Statement"].get("cameo"),
             quote=text.strip(QUOTES),
+            timex=intro_timex(sents[intro]) if intro is not None else None,
             confidence=0.7,
             claimed_by=speaker,
         )
@@ -374,6 +345,18 @@ def events(
         out.values(),
         key=lambda e: (e.sent, e.kind == "Statement", _trigger_depth(sents[e.sent], e)),
     )
+
+
+def _intro(sents: list[Span], n: int) -> int | None:
+    """The sentence that introduces the quotation at `n` ("He wrote on Twitter:")."""
+    while n > 0:
+        n -= 1
+        text = sents[n].text.strip()
+        if text.endswith(":"):
+            return n
+        if not text or text[0] not in QUOTES:
+            return None
+    return None
 
 
 def _trigger_depth(sent: Span, ev: Event) -> int:

@@ -114,6 +114,9 @@ def subjects(verb: Token) -> list[Token]:
         return subjects(verb.head)
     if verb.dep_ == "relcl":
         return [verb.head]
+    if verb.dep_ == "pcomp" and verb.head.head.pos_ in {"VERB", "AUX"}:
+        # "X delivered a blow by eliminating Y": the gerund's subject is the clause's
+        return subjects(verb.head.head)
     if verb.dep_ == "acl":
         return []
     return []

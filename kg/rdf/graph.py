@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from rdflib import Graph, Literal, URIRef
@@ -50,7 +50,7 @@ def _decimal(x: float) -> Literal:
     return Literal(Decimal(str(round(x, 3))), datatype=XSD.decimal)
 
 
-def _add_document(g: Graph, article: Article) -> None:
+def _add_document(g: Graph, article: Article, reference: str | None = None) -> None:
     d = doc_iri(article.id)
     g.add((d, RDF.type, KG.Document))
     g.add((d, DCTERMS.identifier, Literal(article.source)))
@@ -63,6 +63,8 @@ def _add_document(g: Graph, article: Article) -> None:
             g.add((d, DCTERMS.date, date_literal(article.date)))
         except ValueError:
             pass
+    if reference and not article.date:
+        g.add((d, KG.referenceDate, date_literal(reference)))
     if article.outlet:
         g.add((d, KG.outlet, Literal(article.outlet)))
     if article.content_hash:
@@ -86,13 +88,20 @@ def _add_sentence(g: Graph, ex: Extraction, n: int) -> URIRef:
 
 
 def to_graph(
-    articles: Sequence[Article], extractions: Iterable[Extraction], resolution: Resolution
+    articles: Sequence[Article],
+    extractions: Iterable[Extraction],
+    resolution: Resolution,
+    references: Mapping[str, str] | None = None,
 ) -> Graph:
-    """The knowledge graph of a corpus: documents, actors, relations with provenance."""
+    """The knowledge graph of a corpus: documents, actors, relations with provenance.
+
+    `references`: estimated reference dates of undated documents (`kg.resolve.timeline`).
+    """
     g = bind_prefixes(Graph())
     extractions = list(extractions)
+    references = references or {}
     for article in articles:
-        _add_document(g, article)
+        _add_document(g, article, references.get(article.id))
 
     for actor in resolution.actors.values():
         a = actor_iri(actor.key)
@@ -150,13 +159,14 @@ def _add_claim(g: Graph, node: URIRef, ex: Extraction, item: Relation | Event,
         g.add((node, KG.attributedTo, Literal(item.attributed_to)))
 
 
-def _event_key(ev: Event, agent: str | None, target: str | None, text: str) -> str:
+def _event_key(ev: Event, agent: str | None, target: str | None, text: str,
+               date: str | None = None) -> str:
     """One real event reported in several articles (or sentences) is one node: the key is what
     happened, who did it to whom, and when, if the text says when. Statements are keyed by
     their words too: two different quotes of one speaker are two statements."""
     if ev.kind == "Statement":
         return digest(ev.kind, agent or "", text)
-    return digest(ev.kind, agent or "", target or "", ev.date or "")
+    return digest(ev.kind, agent or "", target or "", date or "")
 
 
 def _participants(ev: Event, resolution: Resolution) -> tuple[str | None, str | None]:
@@ -168,17 +178,72 @@ def _participants(ev: Event, resolution: Resolution) -> tuple[str | None, str | 
     return agent, target
 
 
-def _add_events(g: Graph, extractions: list[Extraction], resolution: Resolution) -> None:
-    found: dict[str, list[tuple[Extraction, Event]]] = defaultdict(list)
+def _compatible(a: str, b: str) -> bool:
+    """Two dates that can name the same time: one refines the other (2020 and 2020-01)."""
+    return a.startswith(b) or b.startswith(a)
+
+
+Report = tuple[Extraction, Event]
+
+
+def _group_events(extractions: list[Extraction], resolution: Resolution
+                  ) -> dict[str, tuple[str | None, list[Report]]]:
+    """Reports of one real event, keyed; with the event's date (the most precise one given).
+
+    Reports of the same kind, agent and target whose dates refine one another ("in 2020",
+    "the January 2020 drone strike") are one event dated at the finer precision, unless the
+    coarse date fits two different finer ones. A dated report with a target but no known agent
+    ("the strike that killed Soleimani") joins the one event it can be, or is left out.
+    """
+    found: dict[str, tuple[str | None, list[Report]]] = {}
+    dated: dict[tuple[str, str, str | None], list[list]] = defaultdict(list)
+    agentless: list[tuple[str, Report]] = []
     for ex in extractions:
         for ev in ex.events:
             agent, target = _participants(ev, resolution)
-            if agent is None:
-                continue  # "the attack" with no known attacker says nothing a graph can use
             text = _WS.sub(" ", ex.sentences[ev.sent].casefold()).strip()
-            found[_event_key(ev, agent, target, text)].append((ex, ev))
-    for key, reports in sorted(found.items()):
-        ex0, ev0 = reports[0]
+            if agent is None:
+                if ev.date and target is not None and ev.kind != "Statement":
+                    agentless.append((target, (ex, ev)))
+                continue  # "the attack" with no known attacker says nothing a graph can use
+            if ev.kind == "Statement" or not ev.date:
+                key = _event_key(ev, agent, target, text)
+                found.setdefault(key, (None, []))[1].append((ex, ev))
+                continue
+            dated[(ev.kind, agent, target)].append([ev.date, [(ex, ev)]])
+    clusters: dict[tuple[str, str, str | None], list[list]] = {}
+    for group, items in dated.items():
+        merged: list[list] = []  # [date, reports]
+        for date, reports in sorted(items, key=lambda i: -len(i[0])):
+            same = next((c for c in merged if c[0] == date), None)
+            fits = [c for c in merged if c[0].startswith(date)]
+            if same is None and len(fits) == 1:
+                same = fits[0]  # "2020" joins the one "2020-01" event it can be
+            if same is None:
+                merged.append([date, list(reports)])
+            else:
+                same[1].extend(reports)
+        clusters[group] = merged
+    for target, (ex, ev) in agentless:
+        assert ev.date is not None
+        fits = [c for (kind, _, t), cs in clusters.items() if kind == ev.kind and t == target
+                for c in cs if _compatible(c[0], ev.date)]
+        if len(fits) == 1:
+            fits[0][1].append((ex, ev))
+            if len(ev.date) > len(fits[0][0]):
+                fits[0][0] = ev.date
+    for (_, agent, target), cs in clusters.items():
+        for date, reports in cs:
+            key = _event_key(reports[0][1], agent, target, "", date)
+            found[key] = (date, reports)
+    return found
+
+
+def _add_events(g: Graph, extractions: list[Extraction], resolution: Resolution) -> None:
+    found = _group_events(extractions, resolution)
+    for key, (date, reports) in sorted(found.items()):
+        ex0, ev0 = next(((x, v) for x, v in reports if _participants(v, resolution)[0]),
+                        reports[0])
         e = KGR[f"event/{key}"]
         agent, target = _participants(ev0, resolution)
         g.add((e, RDF.type, KG[ev0.kind]))
@@ -194,7 +259,8 @@ def _add_events(g: Graph, extractions: list[Extraction], resolution: Resolution)
             g.add((e, KG.agent, actor_iri(agent)))
         if target:
             g.add((e, KG.target, actor_iri(target)))
-        dated = next((ev for _, ev in reports if ev.date), None)
+        dated = next((ev for _, ev in reports if ev.date and ev.date == date), None)
+        dated = dated or next((ev for _, ev in reports if ev.date), None)
         if dated is not None and dated.date:
             g.add((e, KG.date, date_literal(dated.date)))
             if dated.date_text:

@@ -116,6 +116,7 @@ class KG(DefinedNamespace):
     # Document properties
     outlet: URIRef  # The news outlet.
     contentHash: URIRef  # "sha256:<hex>" of the cleaned text.
+    referenceDate: URIRef  # An undated document's estimated reference date.
     duplicateOf: URIRef  # An earlier near-duplicate document.
     similarity: URIRef  # Similarity to the duplicateOf document, xsd:decimal in [0, 1].
 
