@@ -8,6 +8,7 @@ Quotes become `Statement` events with the speaker as agent and the quoted words 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 
@@ -38,6 +39,12 @@ SPEECH_LEMMAS = frozenset(
         "stress",
         "admit",
         "respond",
+        "reply",
+        "argue",
+        "insist",
+        "explain",
+        "note",
+        "wonder",
     }
 )
 _SPACE = re.compile(r"\s+")
@@ -102,6 +109,11 @@ def _requires_ok(verb: Token, spec: dict) -> bool:
     preps = spec.get("requires_prep")
     if preps and not any(c.dep_ == "prep" and c.lower_ in preps for c in verb.children):
         return False
+    if spec.get("requires_object") and not any(
+        c.dep_ in {"dobj", "dative", "xcomp"} or c.dep_ == "prep" and c.lower_ == "for"
+        for c in verb.children
+    ):
+        return False  # "X asked Y to leave" is a request, "'Why?' X asked" a question
     return not (
         spec.get("requires_ccomp")
         and not any(c.dep_ in {"ccomp", "parataxis"} for c in verb.children)
@@ -257,8 +269,13 @@ def noun_events(
         ):
             subj = sx.subjects(noun.head)  # "Iran launched an attack"
             agents = sx.actors(subj, index) or _noun_phrases(subj, doc_id, index)
-        if not agents and spec["class"] in {"Meeting", "Negotiation"} and noun.dep_ == "pobj":
-            # "X, in a phone call with Y, applauded Z": the clause's subject takes part
+        if (
+            not agents
+            and spec["class"] in {"Meeting", "Negotiation", "Statement"}
+            and noun.dep_ == "pobj"
+        ):
+            # "X, in a phone call with Y, applauded Z", "X said during an interview": the
+            # clause's subject takes part
             verb = next((a for a in noun.ancestors if a.pos_ == "VERB"), None)
             if verb is not None:
                 agents = sx.actors(sx.subjects(verb), index)
@@ -281,7 +298,9 @@ def quote_speakers(doc: Doc, index: MentionIndex) -> dict[int, Mention]:
     """Sentences that are quotations, mapped to their speaker.
 
     A quoted sentence after "He wrote on Twitter:" (or a run of them) belongs to the subject
-    of that introducing sentence; a pronoun subject is the last person named before it.
+    of that introducing sentence; a pronoun subject is the last person named before it. A
+    quoted sentence followed by its attribution ("'...?' X asked in a piece on January 26.")
+    belongs to the subject of that sentence's speech verb.
     """
     speakers: dict[int, Mention] = {}
     sents = list(doc.sents)
@@ -294,6 +313,10 @@ def quote_speakers(doc: Doc, index: MentionIndex) -> dict[int, Mention]:
         if quoted and current is not None:
             speakers[n] = current
             continue
+        if quoted and text[-1] in QUOTES and n + 1 < len(sents):
+            after = _attribution_speaker(sents[n + 1], index)
+            if after is not None:
+                speakers[n] = after
         current = None
         if text.endswith(":"):
             for token in sent:
@@ -326,6 +349,10 @@ def events(
     for n, speaker in quote_speakers(doc, index).items():
         text = sents[n].text.strip()
         intro = _intro(sents, n)
+        timex = intro_timex(sents[intro]) if intro is not None else None
+        if timex is None and intro and _pronoun_subject(sents[intro]):
+            # "On January 24, X showed a green light. He said: '...'": one scene, one date
+            timex = intro_timex(sents[intro - 1])
         ev = Event(
             doc_id=doc_id,
             sent=n,
@@ -334,7 +361,7 @@ def events(
             agent=speaker,
             cameo=lexicon.classes["Statement"].get("cameo"),
             quote=text.strip(QUOTES),
-            timex=intro_timex(sents[intro]) if intro is not None else None,
+            timex=timex,
             confidence=0.7,
             claimed_by=speaker,
         )
@@ -342,13 +369,41 @@ def events(
     # the main clause's event first, reported speech last: in "X said it would attack Y"
     # the attack is the news
     return sorted(
-        out.values(),
+        (_scene_date(e, sents) for e in out.values()),
         key=lambda e: (e.sent, e.kind == "Statement", _trigger_depth(sents[e.sent], e)),
     )
 
 
+def _scene_date(ev: Event, sents: list[Span]) -> Event:
+    """ "On January 24, X showed a green light. He said ...": a statement whose speaker is a
+    pronoun continues the previous sentence's scene, and takes its date when it has none."""
+    if ev.kind != "Statement" or ev.timex is not None or ev.sent == 0:
+        return ev
+    verb = next((t for t in sents[ev.sent] if t.text == ev.trigger), None)
+    if verb is None or not any(c.dep_ in sx.SUBJ and c.pos_ == "PRON" for c in verb.children):
+        return ev
+    timex = intro_timex(sents[ev.sent - 1])
+    return ev if timex is None else dataclasses.replace(ev, timex=timex)
+
+
+def _attribution_speaker(sent: Span, index: MentionIndex) -> Mention | None:
+    """The speaker of an attribution sentence that follows a quotation: a speech verb at its
+    root with a named subject, and no quotation of its own."""
+    text = sent.text.strip()
+    if not text or text[0] in QUOTES or sent.root.lemma_ not in SPEECH_LEMMAS:
+        return None
+    found = sx.actors(sx.subjects(sent.root), index)
+    return found[0] if found else None
+
+
 def _intro(sents: list[Span], n: int) -> int | None:
-    """The sentence that introduces the quotation at `n` ("He wrote on Twitter:")."""
+    """The sentence that introduces the quotation at `n` ("He wrote on Twitter:"), or the
+    attribution sentence right after it ("... X asked on January 26.")."""
+    text = sents[n].text.strip()
+    if text and text[-1] in QUOTES and n + 1 < len(sents):
+        after = sents[n + 1].text.strip()
+        if after and after[0] not in QUOTES and sents[n + 1].root.lemma_ in SPEECH_LEMMAS:
+            return n + 1
     while n > 0:
         n -= 1
         text = sents[n].text.strip()
@@ -357,6 +412,10 @@ def _intro(sents: list[Span], n: int) -> int | None:
         if not text or text[0] not in QUOTES:
             return None
     return None
+
+
+def _pronoun_subject(sent: Span) -> bool:
+    return any(t.dep_ in sx.SUBJ and t.pos_ == "PRON" for t in sent.root.children)
 
 
 def _trigger_depth(sent: Span, ev: Event) -> int:
