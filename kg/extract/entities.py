@@ -170,27 +170,43 @@ def find_mentions(
             gid = entry.id
         found.append((span, _mention(doc_id, sent_ids, span, kind, ent.label_, gid)))
 
-    # 3. bare anaphors ("the regime") stand for the country the article calls a regime.
-    if index.regime_country:
-        country = index.regime_country
-        occupied = {i for span, _ in found for i in range(span.start, span.end)}
-        for token in doc:
-            if (
-                token.lower_ in lexicon.anaphors
-                and token.i not in occupied
-                and token.i > 0
-                and doc[token.i - 1].lower_ in {"the", "this", "that"}
-                and not any(c.dep_ == "appos" and c.ent_type_ for c in token.children)
-            ):
-                span = doc[token.i - 1 : token.i + 1]
-                found.append(
-                    (span, _mention(doc_id, sent_ids, span, "Country", "ANAPHOR", country))
-                )
+    # 3. bare anaphors ("the regime") stand for the country the article calls a regime, or
+    #    else for the one country named in the same or the previous sentence.
+    occupied = {i for span, _ in found for i in range(span.start, span.end)}
+    countries = sorted(
+        (span.start, sent_ids[span.start], m.gazetteer_id)
+        for span, m in found
+        if m.kind == "Country" and m.gazetteer_id
+    )
+    for token in doc:
+        if (
+            token.lower_ in lexicon.anaphors
+            and token.i not in occupied
+            and token.i > 0
+            and doc[token.i - 1].lower_ in {"the", "this", "that"}
+            and not any(c.dep_ == "appos" and c.ent_type_ for c in token.children)
+        ):
+            country = index.regime_country or _recent_country(
+                countries, token.i, sent_ids[token.i]
+            )
+            if country is None:
+                continue
+            span = doc[token.i - 1 : token.i + 1]
+            found.append((span, _mention(doc_id, sent_ids, span, "Country", "ANAPHOR", country)))
 
     for span, mention in sorted(found, key=lambda x: x[0].start):
         index.add(span, mention)
     _add_pronouns(doc, doc_id, index)
     return index
+
+
+def _recent_country(
+    countries: list[tuple[int, int, str | None]], at: int, sent: int
+) -> str | None:
+    """The one country named before token `at` in its sentence or the previous one; None
+    when there is none or more than one (an anaphor is never guessed)."""
+    ids = {gid for start, s, gid in countries if start < at and sent - 1 <= s <= sent}
+    return ids.pop() if len(ids) == 1 else None
 
 
 PERSON_PRONOUNS = frozenset({"he", "him", "his", "she", "her"})
