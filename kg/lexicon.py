@@ -64,6 +64,8 @@ class Lexicon:
     adjectives: dict[str, dict[str, Any]]
     state_nouns: frozenset[str]
     anaphors: frozenset[str]
+    modifier_anaphors: frozenset[str]  # "regime president X": a bare modifier, no article
+    generic_heads: frozenset[str]  # "regime change": the modifier names no one
     hedge_words: frozenset[str]
     hedge_factor: float
     attribution: tuple[str, ...]
@@ -233,6 +235,8 @@ def load_lexicon() -> Lexicon:
         adjectives=rel.get("adjectives", {}),
         state_nouns=frozenset(rel["state"]["nouns"]),
         anaphors=frozenset(rel["state"].get("anaphors", [])),
+        modifier_anaphors=frozenset(rel["state"].get("modifier_anaphors", [])),
+        generic_heads=frozenset(rel["state"].get("generic_heads", [])),
         hedge_words=frozenset(w.casefold() for w in hedges.get("words", [])),
         hedge_factor=float(hedges.get("factor", 0.6)),
         attribution=tuple(p.casefold() for p in hedges.get("attribution", [])),

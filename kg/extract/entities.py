@@ -183,9 +183,21 @@ def find_mentions(
             token.lower_ in lexicon.anaphors
             and token.i not in occupied
             and token.i > 0
-            and doc[token.i - 1].lower_ in {"the", "this", "that"}
+            and (
+                doc[token.i - 1].lower_ in {"the", "this", "that"}
+                # "regime president Hassan Rouhani", "regime officials"
+                or token.lower_ in lexicon.modifier_anaphors
+                and token.dep_ == "compound"
+                and token.head.lower_ not in lexicon.generic_heads
+            )
             and not any(c.dep_ == "appos" and c.ent_type_ for c in token.children)
         ):
+            if doc[token.i - 1].lower_ not in {"the", "this", "that"}:
+                span = doc[token.i : token.i + 1]
+                if index.regime_country:
+                    found.append((span, _mention(doc_id, sent_ids, span, "Country", "ANAPHOR",
+                                                 index.regime_country)))
+                continue
             country = index.regime_country or _recent_country(
                 countries, token.i, sent_ids[token.i]
             )
