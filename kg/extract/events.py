@@ -296,6 +296,27 @@ def _demands(
     return []
 
 
+def _agents_of_nouns(
+    tokens: list[Token], index: MentionIndex, lexicon: EventLexicon
+) -> list[Mention]:
+    """Who did what an object noun names: rejecting "calls by the senators" or backing "the
+    Hamas assault" is aimed at the senators and at Hamas."""
+    nouns = set(lexicon.nouns) | set(lexicon.participants.get("act_nouns", []))
+    out: list[Mention] = []
+    for t in tokens:
+        if t.lemma_.casefold() not in nouns and t.lower_ not in nouns:
+            continue
+        by = sx.actors(sx.pobjs(t, ["by", "from"]), index)
+        own = [
+            m
+            for c in t.children
+            if c.dep_ in {"poss", "compound", "nmod"}
+            for m in sx.actor_for(c, index)
+        ]
+        out += [m for m in by + own if m not in out]
+    return out
+
+
 def verb_events(
     doc: Doc,
     doc_id: str,
@@ -336,6 +357,8 @@ def verb_events(
             if not targets and kind != "Statement":
                 for obj in objs:  # "launched an attack on Israel"
                     targets = sx.actors(sx.pobjs(obj, preps), index)
+            if not targets and kind != "Statement":  # "dismissed calls by the senators"
+                targets = _agents_of_nouns(objs + sx.pobjs(verb, ["for"]), index, lexicon)
             if not targets and kind == "Request":  # "demanding that the government resign"
                 clauses = [c for c in verb.children if c.dep_ == "ccomp"]
                 targets = sx.actors([s for c in clauses for s in sx.subjects(c)], index)

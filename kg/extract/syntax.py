@@ -27,6 +27,14 @@ PASS_SUBJ = frozenset({"nsubjpass", "csubjpass"})
 OBJ = frozenset({"dobj", "obj", "dative"})
 WH = frozenset({"who", "which", "that"})
 ORG_KINDS = frozenset({"Organization", "Country"})
+#: Verbs whose object does what their complement says: in "X urged Y to withdraw" Y withdraws.
+#: (A parser also labels purpose clauses xcomp: "summoned Y to complain" is X complaining.)
+OBJECT_CONTROL = frozenset({
+    "urge", "ask", "call", "press", "pressure", "force", "order", "prompt", "persuade",
+    "encourage", "tell", "allow", "invite", "request", "convince", "help", "enable", "compel",
+    "require", "advise", "instruct", "authorize", "authorise", "permit", "push", "oblige",
+    "lead", "cause", "get", "want", "expect", "incite", "inspire", "mobilize", "mobilise",
+})
 #: Pronouns that stand for a party named elsewhere in the sentence ("Syria says it will ...").
 PRONOUNS = frozenset({"it", "they", "he", "she", "we", "its", "their", "his", "her", "our"})
 
@@ -114,6 +122,11 @@ def subjects(verb: Token) -> list[Token]:
         return [verb.head]
     if subj:
         return subj
+    if verb.dep_ == "xcomp" and verb.head.lemma_.casefold() in OBJECT_CONTROL:
+        # "urged the EU to support X", "prompt the West to recognize": the object does it
+        objs = [c for c in verb.head.children if c.dep_ in {"dobj", "obj"}]
+        if objs:
+            return objs
     if verb.dep_ in {"conj", "xcomp", "advcl"} and verb.head.pos_ in {"VERB", "AUX"}:
         # "X responded, criticizing Y" / "X wants to negotiate": the subject carries over
         return subjects(verb.head)
