@@ -158,9 +158,16 @@ def _class_of(verb: Token, spec: dict) -> str | None:
     return str(spec["class"])
 
 
+def lemma_of(token: Token, lexicon: EventLexicon) -> str:
+    """A token's lemma, casefolded, with the model's known lemmatizer slips mended ("staged"
+    -> "stag"; see [lemmas] in events.toml)."""
+    lemma = token.lemma_.casefold()
+    return str(lexicon.participants.get("lemmas", {}).get(lemma, lemma))
+
+
 def _verb_spec(verb: Token, lexicon: EventLexicon) -> dict | None:
     """The lexicon entry of a verb: a phrasal verb ("blow up", "call off") before its lemma."""
-    lemma = verb.lemma_.casefold()
+    lemma = lemma_of(verb, lexicon)
     for c in verb.children:
         if c.dep_ == "prt":
             spec = lexicon.verbs.get(f"{lemma} {c.lower_}")
@@ -191,7 +198,7 @@ def mood_of(verb: Token, lexicon: EventLexicon) -> str | None:
     spec = lexicon.mood
     chain = _clause_chain(verb)
     aux = {c.lower_ for t in chain for c in t.children if c.dep_ in {"aux", "auxpass"}}
-    lemmas = {t.lemma_.casefold() for t in chain[1:]}
+    lemmas = {lemma_of(t, lexicon) for t in chain[1:]}
     if aux & set(spec.get("obligation_aux", [])):
         return "obligation"
     if any(c.dep_ == "neg" for t in chain for c in t.children) or lemmas & set(
@@ -467,7 +474,7 @@ def noun_events(
         if not agents and (
             frame.dep_ in sx.OBJ
             and frame.head.pos_ == "VERB"
-            and frame.head.lemma_ in lexicon.light_verbs
+            and lemma_of(frame.head, lexicon) in lexicon.light_verbs
             or any(c.dep_ == "poss" and c.lower_ in sx.PRONOUNS for c in noun.children)
         ):
             verb = next((a for a in noun.ancestors if a.pos_ == "VERB"), None)
@@ -563,7 +570,12 @@ def events(
 
 
 def _trigger_depth(sent: Span, ev: Event) -> int:
+    """How deep the trigger sits; a purpose clause ("staged a strike to demand reforms") ranks
+    below the objects of its main verb: the strike is the news, the demand its aim."""
     for t in sent:
         if t.text == ev.trigger:
-            return _depth(t)
+            purpose = t.dep_ == "advcl" and any(
+                c.dep_ == "aux" and c.lower_ == "to" for c in t.children
+            )
+            return _depth(t) + (2 if purpose else 0)
     return 99
