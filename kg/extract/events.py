@@ -360,7 +360,13 @@ def verb_events(
                 subj = [verb.head]  # "demonstrators protesting the results"
             agents = participants(subj, doc_id, index, lexicon)
             objs = [c for c in verb.children if c.dep_ in sx.OBJ]
-            targets = sx.actors(objs + sx.pobjs(verb, preps), index)
+            # "plotted to kill X", "threatened to attack X": the act's object is the target
+            acts = [o for c in verb.children if c.dep_ == "xcomp" for o in c.children
+                    if o.dep_ in sx.OBJ]
+            if spec.get("target_in_complement"):  # "vowed to destroy X", not "vowed X"
+                objs, acts = acts, objs
+            targets = (sx.actors(objs, index) or sx.actors(acts, index)
+                       or sx.actors(sx.pobjs(verb, preps), index))
             if not targets and kind != "Statement":
                 for obj in objs:  # "launched an attack on Israel"
                     targets = sx.actors(sx.pobjs(obj, preps), index)
