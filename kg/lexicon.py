@@ -284,5 +284,9 @@ def load_event_lexicon() -> EventLexicon:
         nouns=data.get("nouns", {}),
         light_verbs=frozenset(data.get("light", {}).get("verbs", [])),
         mood=mood,
-        participants=data.get("participants", {}),
+        # word lists become sets once here: extraction tests membership per token
+        participants={
+            k: frozenset(v) if isinstance(v, list) else v
+            for k, v in data.get("participants", {}).items()
+        },
     )

@@ -223,7 +223,7 @@ def _speech_lemmas(lexicon: EventLexicon) -> frozenset[str]:
 def _resolve(tokens: list[Token], lexicon: EventLexicon) -> list[Token]:
     """Participant tokens with pronouns replaced by the speaker of their reported clause and
     partitive heads by what they count ("thousands of Kurds" -> Kurds)."""
-    partitive = set(lexicon.participants.get("partitive", []))
+    partitive = lexicon.participants.get("partitive", frozenset())
     out: list[Token] = []
     for t in tokens:
         if t.pos_ == "PRON" and t.lower_ in sx.PRONOUNS:
@@ -266,12 +266,7 @@ def _agent_like(token: Token, lexicon: EventLexicon) -> bool:
 
 
 def _actor_nouns(lexicon: EventLexicon) -> frozenset[str]:
-    nouns = lexicon.participants.get("_actor_nouns")
-    if nouns is None:  # the lexicon is shared and cached: build the set once
-        nouns = lexicon.participants["_actor_nouns"] = frozenset(
-            lexicon.participants.get("actor_nouns", [])
-        )
-    return nouns
+    return frozenset(lexicon.participants.get("actor_nouns", ()))
 
 
 def _retype(kind: str, mood: str | None, lexicon: EventLexicon) -> str | None:
@@ -308,7 +303,7 @@ def _agents_of_nouns(
 ) -> list[Mention]:
     """Who did what an object noun names: rejecting "calls by the senators" or backing "the
     Hamas assault" is aimed at the senators and at Hamas."""
-    nouns = set(lexicon.nouns) | set(lexicon.participants.get("act_nouns", []))
+    nouns = lexicon.nouns.keys() | lexicon.participants.get("act_nouns", frozenset())
     out: list[Mention] = []
     for t in tokens:
         if t.lemma_.casefold() not in nouns and t.lower_ not in nouns:
