@@ -18,7 +18,15 @@ from kg.errors import DataFileError
 from kg.model import ACTOR_KINDS
 from kg.resources import data_file
 
-__all__ = ["Entry", "EventLexicon", "Gazetteer", "Lexicon", "load_event_lexicon", "load_gazetteer", "load_lexicon"]
+__all__ = [
+    "Entry",
+    "EventLexicon",
+    "Gazetteer",
+    "Lexicon",
+    "load_event_lexicon",
+    "load_gazetteer",
+    "load_lexicon",
+]
 
 _QID = re.compile(r"Q[1-9][0-9]*")
 
@@ -252,6 +260,8 @@ class EventLexicon:
     verbs: dict[str, dict[str, Any]]
     nouns: dict[str, dict[str, Any]]
     light_verbs: frozenset[str] = frozenset()
+    mood: dict[str, Any] = field(default_factory=dict)
+    participants: dict[str, Any] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=1)
@@ -264,9 +274,23 @@ def load_event_lexicon() -> EventLexicon:
         for word, spec in data.get(section, {}).items():
             if not isinstance(spec, dict) or spec.get("class") not in classes:
                 raise DataFileError(f"{path}: [{section}] {word!r} names no known event class")
+            for kind in spec.get("class_if", {}):
+                if kind not in classes:
+                    raise DataFileError(f"{path}: [{section}] {word!r}: class_if names {kind!r}")
+    mood = data.get("mood", {})
+    for table in ("intent", "refused"):
+        for kind, new in mood.get(table, {}).items():
+            if kind not in classes or new not in classes:
+                raise DataFileError(f"{path}: [mood.{table}] {kind} = {new!r}: unknown class")
     return EventLexicon(
         classes=classes,
         verbs=data.get("verbs", {}),
         nouns=data.get("nouns", {}),
         light_verbs=frozenset(data.get("light", {}).get("verbs", [])),
+        mood=mood,
+        # word lists become sets once here: extraction tests membership per token
+        participants={
+            k: frozenset(v) if isinstance(v, list) else v
+            for k, v in data.get("participants", {}).items()
+        },
     )

@@ -71,7 +71,11 @@ def _make(
     base: str | None,
     hedge: tuple[str | None, float],
     quote: str | None = None,
+    *,
+    plover: str | None = None,
 ) -> Iterator[Event]:
+    """One event per (agent, target) pair; `plover` overrides the class's PLOVER type for a
+    trigger the codebook files elsewhere (signing a treaty is SUPPORT, CAMEO 057)."""
     codes = lexicon.classes[kind]
     sent = trigger.sent
     timex = timex_for(trigger, sent)
@@ -85,7 +89,7 @@ def _make(
             sent=index.sent_of[trigger.i],
             kind=kind,
             trigger=trigger.text,
-            plover=codes.get("plover"),
+            plover=plover or codes.get("plover"),
             cameo=codes.get("cameo"),
             agent=agent,
             target=target,
@@ -97,27 +101,203 @@ def _make(
         )
 
 
-def _requires_ok(verb: Token, spec: dict) -> bool:
-    words = spec.get("requires")
-    if words and not any(
-        t.lower_ in words or t.lemma_.casefold() in words
+def _object_words(verb: Token) -> set[str]:
+    """The words (as written and as lemmas) of a verb's objects and complements."""
+    return {
+        w
         for c in verb.children
         if c.dep_ in {"dobj", "prep", "attr", "xcomp", "ccomp"}
         for t in c.subtree
-    ):
-        return False
+        for w in (t.lower_, t.lemma_.casefold())
+    }
+
+
+def _class_of(verb: Token, spec: dict) -> str | None:
+    """The event class a verb entry gives here, or None when its conditions fail.
+
+    `class_if` picks another class by object word ("suspend aid" is a sanction, "suspend
+    the constitution" a coercion); such a word also satisfies `requires`.
+    """
+    words = _object_words(verb) if spec.get("requires") or spec.get("class_if") else set()
+    for kind, triggers in spec.get("class_if", {}).items():
+        if words & set(triggers):
+            return kind
+    if spec.get("requires") and not words & set(spec["requires"]):
+        return None
     preps = spec.get("requires_prep")
     if preps and not any(c.dep_ == "prep" and c.lower_ in preps for c in verb.children):
-        return False
+        return None
     if spec.get("requires_object") and not any(
         c.dep_ in {"dobj", "dative", "xcomp"} or c.dep_ == "prep" and c.lower_ == "for"
         for c in verb.children
     ):
-        return False  # "X asked Y to leave" is a request, "'Why?' X asked" a question
-    return not (
-        spec.get("requires_ccomp")
-        and not any(c.dep_ in {"ccomp", "parataxis"} for c in verb.children)
+        return None  # "X asked Y to leave" is a request, "'Why?' X asked" a question
+    if spec.get("requires_ccomp") and not any(
+        c.dep_ in {"ccomp", "parataxis"} for c in verb.children
+    ):
+        return None
+    return str(spec["class"])
+
+
+def lemma_of(token: Token, lexicon: EventLexicon) -> str:
+    """A token's lemma, casefolded, with the model's known lemmatizer slips mended ("staged"
+    -> "stag"; see [lemmas] in events.toml)."""
+    lemma = token.lemma_.casefold()
+    return str(lexicon.participants.get("lemmas", {}).get(lemma, lemma))
+
+
+def _verb_spec(verb: Token, lexicon: EventLexicon) -> dict | None:
+    """The lexicon entry of a verb: a phrasal verb ("blow up", "call off") before its lemma."""
+    lemma = lemma_of(verb, lexicon)
+    for c in verb.children:
+        if c.dep_ == "prt":
+            spec = lexicon.verbs.get(f"{lemma} {c.lower_}")
+            if spec is not None:
+                return spec
+    return lexicon.verbs.get(lemma)
+
+
+def _clause_chain(verb: Token) -> list[Token]:
+    """A verb and the verbs and adjectives it is the complement of: "is ready to [send]"."""
+    chain = [verb]
+    while chain[-1].dep_ == "xcomp" and chain[-1].head is not chain[-1]:
+        chain.append(chain[-1].head)
+        if chain[-1].pos_ == "ADJ" and chain[-1].dep_ == "acomp":
+            chain.append(chain[-1].head)
+    return chain
+
+
+def mood_of(verb: Token, lexicon: EventLexicon) -> str | None:
+    """Whether a trigger verb reports a deed or only an intention, refusal or obligation.
+
+    News reports acts that have not happened: "Syria will withdraw" and "X is ready to send
+    troops" state an intent (PLOVER/CAMEO code these as AGREE, or THREATEN for hostile acts),
+    "X will not accept" or "X refused to release" a refusal (REJECT), and "Y must release"
+    an obligation someone demands. Returns "intent", "refused", "obligation",
+    "conditional" ("if it is attacked") or None for a plain deed.
+    """
+    spec = lexicon.mood
+    chain = _clause_chain(verb)
+    aux = {c.lower_ for t in chain for c in t.children if c.dep_ in {"aux", "auxpass"}}
+    lemmas = {lemma_of(t, lexicon) for t in chain[1:]}
+    if aux & set(spec.get("obligation_aux", [])):
+        return "obligation"
+    if any(c.dep_ == "neg" for t in chain for c in t.children) or lemmas & set(
+        spec.get("refusal_heads", [])
+    ):
+        return "refused"
+    if any(c.dep_ == "mark" and c.lower_ in spec.get("conditional_marks", []) for t in chain
+           for c in t.children):
+        return "conditional"
+    if aux & set(spec.get("intent_aux", [])) or lemmas & set(spec.get("intent_heads", [])):
+        return "intent"
+    return None
+
+
+def _speech_lemmas(lexicon: EventLexicon) -> frozenset[str]:
+    """Verbs that report speech: the Statement triggers and a few more ("insist", "vow")."""
+    return SPEECH_LEMMAS | frozenset(
+        w for w, spec in lexicon.verbs.items() if spec.get("class") == "Statement"
+    ) | frozenset(lexicon.mood.get("reporting", []))
+
+
+def _resolve(tokens: list[Token], lexicon: EventLexicon) -> list[Token]:
+    """Participant tokens with pronouns replaced by the speaker of their reported clause and
+    partitive heads by what they count ("thousands of Kurds" -> Kurds)."""
+    partitive = lexicon.participants.get("partitive", frozenset())
+    out: list[Token] = []
+    for t in tokens:
+        if t.pos_ == "PRON" and t.lower_ in sx.PRONOUNS:
+            verb = sx.reporting_verb(t, _speech_lemmas(lexicon))
+            speakers = [] if verb is None else [
+                s for s in sx.subjects(verb) if s.lower_ not in sx.PRONOUNS
+            ]
+            if speakers:
+                out += speakers
+                continue
+        if t.lemma_.casefold() in partitive or t.lower_ in partitive:
+            counted = sx.pobjs(t, ["of"])
+            if counted:
+                out += counted
+                continue
+        out.append(t)
+    return out
+
+
+def participants(
+    tokens: list[Token], doc_id: str, index: MentionIndex, lexicon: EventLexicon
+) -> list[Mention]:
+    """The actors the tokens stand for, or else their noun phrases (unresolved participants)."""
+    tokens = _resolve(tokens, lexicon)
+    return sx.actors(tokens, index) or _noun_phrases(
+        [t for t in tokens if _agent_like(t, lexicon)], doc_id, index
     )
+
+
+def _agent_like(token: Token, lexicon: EventLexicon) -> bool:
+    """Whether an unnamed noun phrase can be who acts: a proper name, a noun naming people or
+    an institution ("police", "rebels", "the government"), or one a nationality or name
+    modifies ("French warships"). "The enactment" or "the 1989 fatwa" acts on no one."""
+    if token.pos_ == "PROPN" or token.lemma_.casefold() in _actor_nouns(lexicon):
+        return True
+    return any(
+        c.dep_ in {"amod", "compound", "nmod"} and c.ent_type_ in {"NORP", "GPE", "ORG"}
+        for c in token.children
+    )
+
+
+def _actor_nouns(lexicon: EventLexicon) -> frozenset[str]:
+    return frozenset(lexicon.participants.get("actor_nouns", ()))
+
+
+def _retype(kind: str, mood: str | None, lexicon: EventLexicon) -> str | None:
+    """The class of an event in a mood: an intended aid is an Agreement, an intended attack a
+    Threat, a refused concession a Rejection; None drops it (an act refused or merely
+    demanded did not happen)."""
+    if mood == "intent":
+        return lexicon.mood.get("intent", {}).get(kind, kind)
+    if mood == "refused":
+        return lexicon.mood.get("refused", {}).get(kind)
+    if mood == "obligation":
+        return None
+    return kind
+
+
+def _demands(
+    verb: Token, agents: list[Mention], doc_id: str, index: MentionIndex, lexicon: EventLexicon
+) -> list[Mention]:
+    """Whom a speaker demands something of: "Russia said Sudan must return the helicopter"
+    is Russia's demand on Sudan (the subject of a reported clause with "must")."""
+    obligation = set(lexicon.mood.get("obligation_aux", []))
+    for c in verb.children:
+        if c.dep_ != "ccomp" or not any(
+            a.dep_ == "aux" and a.lower_ in obligation for a in c.children
+        ):
+            continue
+        targets = participants(sx.subjects(c), doc_id, index, lexicon)
+        return [t for t in targets if t not in agents]
+    return []
+
+
+def _agents_of_nouns(
+    tokens: list[Token], index: MentionIndex, lexicon: EventLexicon
+) -> list[Mention]:
+    """Who did what an object noun names: rejecting "calls by the senators" or backing "the
+    Hamas assault" is aimed at the senators and at Hamas."""
+    nouns = lexicon.nouns.keys() | lexicon.participants.get("act_nouns", frozenset())
+    out: list[Mention] = []
+    for t in tokens:
+        if t.lemma_.casefold() not in nouns and t.lower_ not in nouns:
+            continue
+        by = sx.actors(sx.pobjs(t, ["by", "from"]), index)
+        own = [
+            m
+            for c in t.children
+            if c.dep_ in {"poss", "compound", "nmod"}
+            for m in sx.actor_for(c, index)
+        ]
+        out += [m for m in by + own if m not in out]
+    return out
 
 
 def verb_events(
@@ -131,25 +311,46 @@ def verb_events(
     for verb in doc:
         if verb.pos_ not in {"VERB"}:
             continue
-        spec = lexicon.verbs.get(verb.lemma_.casefold())
-        if spec is None or not _requires_ok(verb, spec):
+        spec = _verb_spec(verb, lexicon)
+        kind = _class_of(verb, spec) if spec is not None else None
+        if spec is None or kind is None:
             continue
-        kind = spec["class"]
+        if spec.get("intransitive") and (
+            sx.is_passive(verb) or any(c.dep_ in sx.OBJ for c in verb.children)
+        ):
+            continue  # "demonstrated its resolve" is no demonstration
+        hedge = hedges.get(index.sent_of[verb.i], (None, 1.0))
         preps = list(spec.get("target_preps", [])) + ["against", "on"]
-        passive = sx.is_passive(verb)
+        passive = sx.is_passive(verb) and not spec.get("passive_subject_is_agent")
         if passive:
-            agents = sx.actors(sx.pobjs(verb, ["by"]), index)
+            agents = participants(sx.pobjs(verb, ["by"]), doc_id, index, lexicon)
             patients = sx.passive_patients(verb)
             targets = sx.actors(patients, index)
+            if not targets and kind != "Statement":
+                targets = _noun_phrases(patients, doc_id, index)
         else:
-            agents = sx.actors(sx.subjects(verb), index) or _noun_phrases(
-                sx.subjects(verb), doc_id, index
-            )
+            subj = sx.subjects(verb)
+            if not subj and spec.get("passive_subject_is_agent"):
+                subj = sx.passive_patients(verb)  # "Israel is opposed to the plan"
+            if not subj and verb.dep_ == "acl" and verb.tag_ == "VBG":
+                subj = [verb.head]  # "demonstrators protesting the results"
+            agents = participants(subj, doc_id, index, lexicon)
             objs = [c for c in verb.children if c.dep_ in sx.OBJ]
-            targets = sx.actors(objs + sx.pobjs(verb, preps), index)
+            # "plotted to kill X", "threatened to attack X": the act's object is the target
+            acts = [o for c in verb.children if c.dep_ == "xcomp" for o in c.children
+                    if o.dep_ in sx.OBJ]
+            if spec.get("target_in_complement"):  # "vowed to destroy X", not "vowed X"
+                objs, acts = acts, objs
+            targets = (sx.actors(objs, index) or sx.actors(acts, index)
+                       or sx.actors(sx.pobjs(verb, preps), index))
             if not targets and kind != "Statement":
                 for obj in objs:  # "launched an attack on Israel"
                     targets = sx.actors(sx.pobjs(obj, preps), index)
+            if not targets and kind != "Statement":  # "dismissed calls by the senators"
+                targets = _agents_of_nouns(objs + sx.pobjs(verb, ["for"]), index, lexicon)
+            if not targets and kind == "Request":  # "demanding that the government resign"
+                clauses = [c for c in verb.children if c.dep_ == "ccomp"]
+                targets = sx.actors([s for c in clauses for s in sx.subjects(c)], index)
             if not targets and kind != "Statement":
                 others = [
                     t
@@ -160,35 +361,24 @@ def verb_events(
         if kind == "Statement":
             if not agents:
                 continue
+            demanded = _demands(verb, agents, doc_id, index, lexicon)
+            if demanded:
+                yield from _make("Request", verb, lexicon, agents, demanded, doc_id, index,
+                                 base, hedge)
             quote = _quote_of(verb)
             if quote is None:
                 continue
-            yield from _make(
-                kind,
-                verb,
-                lexicon,
-                agents,
-                [],
-                doc_id,
-                index,
-                base,
-                hedges.get(index.sent_of[verb.i], (None, 1.0)),
-                quote,
-            )
+            yield from _make(kind, verb, lexicon, agents, [], doc_id, index, base, hedge, quote)
             continue
-        if not agents and not targets:
+        mood = mood_of(verb, lexicon)
+        retyped = _retype(kind, mood, lexicon)
+        if retyped is None or (not agents and not targets):
             continue
-        yield from _make(
-            kind,
-            verb,
-            lexicon,
-            agents,
-            targets,
-            doc_id,
-            index,
-            base,
-            hedges.get(index.sent_of[verb.i], (None, 1.0)),
-        )
+        if mood == "conditional":
+            hedge = ("if", round(hedge[1] * lexicon.mood.get("conditional_factor", 0.5), 3))
+        plover = spec.get("plover") if retyped == kind else None
+        yield from _make(retyped, verb, lexicon, agents, targets, doc_id, index, base, hedge,
+                         plover=plover)
 
 
 def _noun_phrases(tokens: list[Token], doc_id: str, index: MentionIndex) -> list[Mention]:
@@ -259,16 +449,19 @@ def noun_events(
             if c.dep_ in {"poss", "compound", "amod", "nmod"}
             for m in sx.actor_for(c, index)
         ]
-        agents += sx.actors(sx.pobjs(noun, ["by", "from"]), index)
+        agents += participants(sx.pobjs(noun, ["by", "from"]), doc_id, index, lexicon)
         targets = sx.actors(sx.pobjs(noun, list(spec.get("target_preps", []))), index)
-        if (
-            not agents
-            and noun.dep_ in sx.OBJ
-            and noun.head.pos_ == "VERB"
-            and noun.head.lemma_ in lexicon.light_verbs
+        # "a mediation effort", "its demands": the frame noun or the possessor's clause
+        frame = noun.head if noun.dep_ == "compound" and noun.head.pos_ == "NOUN" else noun
+        if not agents and (
+            frame.dep_ in sx.OBJ
+            and frame.head.pos_ == "VERB"
+            and lemma_of(frame.head, lexicon) in lexicon.light_verbs
+            or any(c.dep_ == "poss" and c.lower_ in sx.PRONOUNS for c in noun.children)
         ):
-            subj = sx.subjects(noun.head)  # "Iran launched an attack"
-            agents = sx.actors(subj, index) or _noun_phrases(subj, doc_id, index)
+            verb = next((a for a in noun.ancestors if a.pos_ == "VERB"), None)
+            if verb is not None:  # "Iran launched an attack", "X insisted on its demands"
+                agents = participants(sx.subjects(verb), doc_id, index, lexicon)
         if (
             not agents
             and spec["class"] in {"Meeting", "Negotiation", "Statement"}
@@ -291,6 +484,7 @@ def noun_events(
             index,
             base,
             hedges.get(index.sent_of[noun.i], (None, 1.0)),
+            plover=spec.get("plover"),
         )
 
 
@@ -419,7 +613,12 @@ def _pronoun_subject(sent: Span) -> bool:
 
 
 def _trigger_depth(sent: Span, ev: Event) -> int:
+    """How deep the trigger sits; a purpose clause ("staged a strike to demand reforms") ranks
+    below the objects of its main verb: the strike is the news, the demand its aim."""
     for t in sent:
         if t.text == ev.trigger:
-            return _depth(t)
+            purpose = t.dep_ == "advcl" and any(
+                c.dep_ == "aux" and c.lower_ == "to" for c in t.children
+            )
+            return _depth(t) + (2 if purpose else 0)
     return 99

@@ -15,6 +15,8 @@ __all__ = [
     "pobjs",
     "SUBJ",
     "PASS_SUBJ",
+    "PRONOUNS",
+    "reporting_verb",
     "OBJ",
     "WH",
     "ORG_KINDS",
@@ -25,6 +27,16 @@ PASS_SUBJ = frozenset({"nsubjpass", "csubjpass"})
 OBJ = frozenset({"dobj", "obj", "dative"})
 WH = frozenset({"who", "which", "that"})
 ORG_KINDS = frozenset({"Organization", "Country"})
+#: Verbs whose object does what their complement says: in "X urged Y to withdraw" Y withdraws.
+#: (A parser also labels purpose clauses xcomp: "summoned Y to complain" is X complaining.)
+OBJECT_CONTROL = frozenset({
+    "urge", "ask", "call", "press", "pressure", "force", "order", "prompt", "persuade",
+    "encourage", "tell", "allow", "invite", "request", "convince", "help", "enable", "compel",
+    "require", "advise", "instruct", "authorize", "authorise", "permit", "push", "oblige",
+    "lead", "cause", "get", "want", "expect", "incite", "inspire", "mobilize", "mobilise",
+})
+#: Pronouns that stand for a party named elsewhere in the sentence ("Syria says it will ...").
+PRONOUNS = frozenset({"it", "they", "he", "she", "we", "its", "their", "his", "her", "our"})
 
 
 def actor_for(token: Token, index: MentionIndex, *, depth: int = 0) -> list[Mention]:
@@ -103,15 +115,24 @@ def actors(tokens: list[Token], index: MentionIndex) -> list[Mention]:
 
 
 def subjects(verb: Token) -> list[Token]:
-    """The subject tokens of a verb, inherited through conjoined verbs, xcomp and relative clauses."""
+    """The subject tokens of a verb, inherited through conjoined verbs, xcomp and relative
+    clauses."""
     subj = [c for c in verb.children if c.dep_ in SUBJ]
     if subj and subj[0].lower_ in WH and verb.dep_ == "relcl":
         return [verb.head]
     if subj:
         return subj
+    if verb.dep_ == "xcomp" and verb.head.lemma_.casefold() in OBJECT_CONTROL:
+        # "urged the EU to support X", "prompt the West to recognize": the object does it
+        objs = [c for c in verb.head.children if c.dep_ in {"dobj", "obj"}]
+        if objs:
+            return objs
     if verb.dep_ in {"conj", "xcomp", "advcl"} and verb.head.pos_ in {"VERB", "AUX"}:
         # "X responded, criticizing Y" / "X wants to negotiate": the subject carries over
         return subjects(verb.head)
+    if verb.dep_ == "xcomp" and verb.head.pos_ == "ADJ" and verb.head.head is not verb.head:
+        # "X is willing to withdraw": the subject of the copula governing the adjective
+        return subjects(verb.head.head)
     if verb.dep_ == "relcl":
         return [verb.head]
     if verb.dep_ == "pcomp" and verb.head.head.pos_ in {"VERB", "AUX"}:
@@ -145,3 +166,21 @@ def passive_patients(verb: Token) -> list[Token]:
     if not patients and verb.dep_ == "conj":
         return subjects(verb.head)
     return patients
+
+
+def reporting_verb(token: Token, speech: frozenset[str]) -> Token | None:
+    """The speech verb whose reported clause holds `token`, if any.
+
+    In "Syria says it is willing to withdraw" the clause of "it" is the complement of "says",
+    so "it" is the speaker, the usual reading of English news. Only the token's own clause
+    counts (climbing "is willing to" and coordinations): in "X made things confusing when
+    he said ..." "he" belongs to no reported clause.
+    """
+    clause = token.head
+    while clause.pos_ not in {"VERB", "AUX"} and clause.head is not clause:
+        clause = clause.head
+    while clause.dep_ in {"xcomp", "conj", "acomp"} and clause.head is not clause:
+        clause = clause.head
+    if clause.dep_ in {"ccomp", "parataxis"} and clause.head.lemma_.casefold() in speech:
+        return clause.head
+    return None
