@@ -74,6 +74,8 @@ class Lexicon:
     anaphors: frozenset[str]
     modifier_anaphors: frozenset[str]  # "regime president X": a bare modifier, no article
     generic_heads: frozenset[str]  # "regime change": the modifier names no one
+    person_governments: frozenset[str]  # "the Biden administration": an organisation
+    document_heads: frozenset[str]  # "the Abraham Accords": a document, not an actor
     hedge_words: frozenset[str]
     hedge_factor: float
     attribution: tuple[str, ...]
@@ -245,6 +247,8 @@ def load_lexicon() -> Lexicon:
         anaphors=frozenset(rel["state"].get("anaphors", [])),
         modifier_anaphors=frozenset(rel["state"].get("modifier_anaphors", [])),
         generic_heads=frozenset(rel["state"].get("generic_heads", [])),
+        person_governments=frozenset(rel["state"].get("person_governments", [])),
+        document_heads=frozenset(rel["state"].get("document_heads", [])),
         hedge_words=frozenset(w.casefold() for w in hedges.get("words", [])),
         hedge_factor=float(hedges.get("factor", 0.6)),
         attribution=tuple(p.casefold() for p in hedges.get("attribution", [])),

@@ -157,3 +157,23 @@ def test_cross_article_merge_and_claims(tmp_path: Path):
             kg:hedge ?hedge ; prov:wasDerivedFrom/dcterms:identifier ?f .
             ?o rdfs:label "Hamas" }"""))
     assert [(str(r.f), str(r.hedge)) for r in claims] == [("a.txt", "reportedly")]
+
+
+def test_one_event_per_trigger_and_a_government_named_after_its_leader(tmp_path: Path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(
+        "Talks\n\nOn March 3, Hossein Shariatmadari sharply criticized Ali Shamkhani and Hossein "
+        "Amir-Abdollahian. The Biden administration negotiates with Iran, and Joe Biden "
+        "praised Israel.\n", encoding="utf-8")
+    graph, _ = build_graph([corpus])
+    rows = list(graph.query("""
+        SELECT ?e (COUNT(DISTINCT ?t) AS ?n) WHERE {
+            ?e a kg:Accusation ; kg:agent/rdfs:label "Hossein Shariatmadari" ; kg:target ?t }
+        GROUP BY ?e"""))
+    assert [int(r.n) for r in rows] == [2]
+    kinds = {str(r.label): str(r.kind) for r in graph.query("""
+        SELECT ?label ?kind WHERE { ?a rdfs:label ?label ; a ?kind .
+            FILTER(?kind IN (kg:Person, kg:Organization, kg:Country)) }""")}
+    assert kinds.get("Biden administration", "").endswith("Organization")
+    assert kinds.get("Joe Biden", "").endswith("Person")

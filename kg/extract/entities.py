@@ -158,6 +158,8 @@ def find_mentions(
             continue  # "Israeli National Security Adviser": a role, not an organisation
         if span.text.casefold() in lexicon.not_actors:
             continue
+        if not ent.ent_id_ and len(span) > 1 and span[-1].lower_ in lexicon.document_heads:
+            continue  # "the Abraham Accords", "the Patriot Act": a document
         gid = ent.ent_id_ or None
         entry = gazetteer.entries.get(gid) if gid else gazetteer.lookup(span.text)
         kind = entry.kind if entry else LABEL_KIND[ent.label_]
@@ -169,6 +171,19 @@ def find_mentions(
         elif entry is not None:
             gid = entry.id
         found.append((span, _mention(doc_id, sent_ids, span, kind, ent.label_, gid)))
+
+    # 2b. "the Biden administration": a government named after its leader is an organisation
+    #     of its own (it negotiates, sanctions and concedes), not the person.
+    for n, (span, m) in enumerate(found):
+        after = doc[span.end] if span.end < len(doc) else None
+        if (
+            m.kind == "Person"
+            and after is not None
+            and after.lower_ in lexicon.person_governments
+            and span.root.head.i == after.i
+        ):
+            org = doc[span.start : span.end + 1]
+            found[n] = (org, _mention(doc_id, sent_ids, org, "Organization", "GOVT", None))
 
     # 3. bare anaphors ("the regime") stand for the country the article calls a regime, or
     #    else for the one country named in the same or the previous sentence.

@@ -239,26 +239,66 @@ def _group_events(extractions: list[Extraction], resolution: Resolution
     return found
 
 
+def _one_per_trigger(found: dict[str, tuple[str | None, list[Report]]]
+                     ) -> dict[str, tuple[str | None, list[Report]]]:
+    """Events that share a trigger occurrence are one event: "X criticized A and B" is one
+    accusation with two targets, "A and B met" one meeting with two agents."""
+    parent = {k: k for k in found}
+
+    def root(k: str) -> str:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    first: dict[tuple, str] = {}
+    for key, (_, reports) in sorted(found.items()):
+        for ex, ev in reports:
+            occ = (ex.doc_id, ev.sent, ev.trigger, ev.kind)
+            if occ in first:
+                a, b = root(first[occ]), root(key)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+            else:
+                first[occ] = key
+    merged: dict[str, tuple[str | None, list[Report]]] = {}
+    for key in sorted(found):
+        date, reports = found[key]
+        r = root(key)
+        if r in merged:
+            d0, rs = merged[r]
+            finer = date if date and (not d0 or len(date) > len(d0)) else d0
+            merged[r] = (finer, rs + reports)
+        else:
+            merged[r] = (date, list(reports))
+    return merged
+
+
 def _add_events(g: Graph, extractions: list[Extraction], resolution: Resolution) -> None:
-    found = _group_events(extractions, resolution)
+    found = _one_per_trigger(_group_events(extractions, resolution))
     for key, (date, reports) in sorted(found.items()):
         ex0, ev0 = next(((x, v) for x, v in reports if _participants(v, resolution)[0]),
                         reports[0])
         e = KGR[f"event/{key}"]
-        agent, target = _participants(ev0, resolution)
         g.add((e, RDF.type, KG[ev0.kind]))
         g.add((e, RDF.type, KG.Event))
-        names = [resolution.actors[k].label for k in (agent, target) if k]
+        agents = sorted({a for _, ev in reports if (a := _participants(ev, resolution)[0])})
+        targets = sorted({t for _, ev in reports if (t := _participants(ev, resolution)[1])})
+        names = [
+            " and ".join(resolution.actors[k].label for k in side)
+            for side in (agents, targets)
+            if side
+        ]
         g.add((e, RDFS.label, Literal(f"{ev0.kind}: {' -> '.join(names)}")))
         if ev0.plover:
             g.add((e, KG.ploverType, Literal(ev0.plover)))
         if ev0.cameo:
             g.add((e, KG.cameoCode, Literal(ev0.cameo)))
         g.add((e, KG.trigger, Literal(ev0.trigger)))
-        if agent:
-            g.add((e, KG.agent, actor_iri(agent)))
-        if target:
-            g.add((e, KG.target, actor_iri(target)))
+        for a in agents:
+            g.add((e, KG.agent, actor_iri(a)))
+        for t in targets:
+            g.add((e, KG.target, actor_iri(t)))
         dated = next((ev for _, ev in reports if ev.date and ev.date == date), None)
         dated = dated or next((ev for _, ev in reports if ev.date), None)
         if dated is not None and dated.date:
