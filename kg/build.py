@@ -36,14 +36,16 @@ from kg.extract import DEFAULT_MODEL
 from kg.ingest import load_corpus
 from kg.lexicon import Gazetteer, Lexicon, load_gazetteer, load_lexicon
 from kg.model import Article, Extraction
-from kg.rdf.graph import to_graph
+from kg.rdf.graph import graph_triples
 from kg.rdf.namespace import KG, RELATION_PROPERTIES
+from kg.rdf.triples import Triples
 from kg.resolve import resolve
 
 __all__ = [
     "BuildResult",
     "build",
     "build_graph",
+    "build_triples",
     "extract_articles",
     "write_outputs",
     "ENGINES",
@@ -190,6 +192,20 @@ def extract_articles(
 
 
 def build_graph(
+    sources: Sequence[str | Path], **options: object
+) -> tuple[Graph, BuildResult]:
+    """Build the graph of the articles under `sources` (files or folders) as an rdflib `Graph`.
+
+    Takes the options of `build_triples`. Converting to rdflib costs more than building the
+    triples on a large corpus; `build` and the CLI write the triples without it.
+
+    >>> graph, result = build_graph(["seeds"], workers=2)  # doctest: +SKIP
+    """
+    triples, result = build_triples(sources, **options)  # type: ignore[arg-type]
+    return triples.to_rdflib(), result
+
+
+def build_triples(
     sources: Sequence[str | Path],
     *,
     model: str = DEFAULT_MODEL,
@@ -202,7 +218,7 @@ def build_graph(
     engine: str = "local",
     scheduler: str | None = None,
     max_bytes: int = 20_000_000,
-) -> tuple[Graph, BuildResult]:
+) -> tuple[Triples, BuildResult]:
     """Build the graph of the articles under `sources` (files or folders) in memory.
 
     Files larger than `max_bytes` are skipped (or refused with `strict`).
@@ -211,7 +227,7 @@ def build_graph(
     `engine="dask"` extracts on the Dask scheduler at `scheduler`, or on a local cluster of
     `workers` processes when no address is given.
 
-    >>> graph, result = build_graph(["seeds"], workers=2)  # doctest: +SKIP
+    >>> triples, result = build_triples(["seeds"], workers=2)  # doctest: +SKIP
     """
     started = time.perf_counter()
     timings: dict[str, float] = {}
@@ -233,7 +249,7 @@ def build_graph(
     resolution = resolve(extractions, gazetteer, lexicon)
     timings["resolve"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    graph = to_graph(corpus.articles, extractions, resolution)
+    graph = graph_triples(corpus.articles, extractions, resolution)
     timings["graph"] = time.perf_counter() - mark
 
     result.articles = sum(1 for a in corpus.articles if not a.derived_from)
@@ -242,16 +258,28 @@ def build_graph(
         (a.id, a.duplicate_of, a.similarity or 0.0) for a in corpus.articles if a.duplicate_of
     ]
     result.shared_blocks = sum(1 for a in corpus.articles if a.derived_from)
-    result.actors = sum(1 for _ in graph.subjects(RDF.type, KG.Actor))
-    result.relations = sum(
-        1 for prop in RELATION_PROPERTIES for _ in graph.triples((None, KG[prop], None))
-    )
-    result.statements = sum(1 for _ in graph.subjects(RDF.type, RDF.Statement))
-    result.events = sum(1 for _ in graph.subjects(RDF.type, KG.Event))
+    rdf_type = f"<{RDF.type}>"
+    result.actors = len(graph.subjects_of(rdf_type, f"<{KG.Actor}>"))
+    result.relations = sum(graph.count(f"<{KG[prop]}>") for prop in RELATION_PROPERTIES)
+    result.statements = len(graph.subjects_of(rdf_type, f"<{RDF.Statement}>"))
+    result.events = len(graph.subjects_of(rdf_type, f"<{KG.Event}>"))
     result.triples = len(graph)
     result.timings = {k: round(v, 3) for k, v in timings.items()}
     result.seconds = time.perf_counter() - started
     return graph, result
+
+
+def _turtle(graph: Graph | Triples, cache: Path | None) -> bytes:
+    if isinstance(graph, Graph):
+        from kg.rdf.io import serialize_turtle
+
+        return serialize_turtle(graph)
+    from kg.rdf.turtle import BLOCKS_FILE, BlockCache, turtle_bytes
+
+    blocks = BlockCache(cache / BLOCKS_FILE if cache is not None else None)
+    data = turtle_bytes(graph, blocks)
+    blocks.save()
+    return data
 
 
 @contextmanager
@@ -268,14 +296,19 @@ def _locked(out: Path) -> Iterator[None]:
 
 
 def write_outputs(
-    graph: Graph,
+    graph: Graph | Triples,
     result: BuildResult,
     out: Path,
     *,
     html: bool = True,
     html_options: dict[str, object] | None = None,
+    cache: Path | None = None,
 ) -> list[Path]:
-    """Write graph.ttl, graph.html and build.json into `out`, all or nothing."""
+    """Write graph.ttl, graph.html and build.json into `out`, all or nothing.
+
+    With `Triples` and a `cache` folder, the Turtle text of subjects that did not change since
+    the last build is reused from there (`kg.rdf.turtle`); the bytes are the same either way.
+    """
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -283,14 +316,12 @@ def write_outputs(
     with _locked(out):
         staging = Path(tempfile.mkdtemp(prefix=".kg-build-", dir=out))
         try:
-            from kg.rdf.io import serialize_turtle
-
-            (staging / GRAPH_FILE).write_bytes(serialize_turtle(graph))
+            (staging / GRAPH_FILE).write_bytes(_turtle(graph, cache))
             names = [GRAPH_FILE]
             if html:
                 from kg.viz import write_html
 
-                write_html(graph, staging / HTML_FILE, **(html_options or {}))
+                write_html(graph, staging / HTML_FILE, **(html_options or {}))  # type: ignore[arg-type]
                 names.append(HTML_FILE)
             result.outputs = [str(out / n) for n in [*names, SUMMARY_FILE]]
             (staging / SUMMARY_FILE).write_text(
@@ -324,9 +355,9 @@ def build(
     out = Path(out)
     folder = out / CACHE_DIR if cache is True else (None if cache is False else Path(cache))
     started = time.perf_counter()
-    graph, result = build_graph(sources, cache=folder, **options)  # type: ignore[arg-type]
+    graph, result = build_triples(sources, cache=folder, **options)  # type: ignore[arg-type]
     mark = time.perf_counter()
-    write_outputs(graph, result, out, html=html)
+    write_outputs(graph, result, out, html=html, cache=folder)
     result.timings["write"] = round(time.perf_counter() - mark, 3)
     result.seconds = time.perf_counter() - started
     return result

@@ -152,3 +152,36 @@ def test_cli_scheduler_needs_dask_engine(tmp_path: Path, seeds_dir: Path):
     proc = _kg("build", str(seeds_dir), "--out", str(tmp_path), "--scheduler", "tcp://x:1")
     assert proc.returncode == 1 and "--engine dask" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_turtle_from_triples_is_the_serializer_output(seeds_dir: Path, tmp_path: Path):
+    from kg.build import build_triples
+    from kg.rdf.turtle import BlockCache, turtle_bytes
+
+    triples, _ = build_triples([seeds_dir])
+    expected = serialize_turtle(triples.to_rdflib())
+    blocks = BlockCache(tmp_path / "blocks")
+    assert turtle_bytes(triples, blocks) == expected and blocks.hits == 0
+    blocks.save()
+    again = BlockCache(tmp_path / "blocks")
+    assert turtle_bytes(triples, again) == expected
+    assert again.hits == len(triples.subjects)  # every block reused
+    # one subject changed, one added: only those two are written afresh
+    some = sorted(triples.subjects)[3]
+    triples.add(some, "<https://x.org/p>", '"new \\"quoted\\" text\\n"')
+    triples.add("<https://x.org/a-new-subject>", "<https://x.org/p>", "<https://x.org/o>")
+    again.save()
+    third = BlockCache(tmp_path / "blocks")
+    assert turtle_bytes(triples, third) == serialize_turtle(triples.to_rdflib())
+    assert third.hits == len(triples.subjects) - 2
+
+
+def test_unreadable_turtle_cache_is_ignored(seeds_dir: Path, tmp_path: Path):
+    from kg.build import build_triples
+    from kg.rdf.turtle import BlockCache, turtle_bytes
+
+    triples, _ = build_triples([seeds_dir])
+    (tmp_path / "blocks").write_bytes(b"garbage")
+    with pytest.warns(UserWarning, match="Turtle cache"):
+        blocks = BlockCache(tmp_path / "blocks")
+    assert turtle_bytes(triples, blocks) == serialize_turtle(triples.to_rdflib())
