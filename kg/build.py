@@ -229,9 +229,13 @@ def build_triples(
 
     >>> triples, result = build_triples(["seeds"], workers=2)  # doctest: +SKIP
     """
+    from kg.ingest.cache import INGEST_FILE, IngestCache
+
     started = time.perf_counter()
     timings: dict[str, float] = {}
-    corpus = load_corpus(sources, strict=strict, max_bytes=max_bytes)
+    ingest_cache = IngestCache(Path(cache) / INGEST_FILE if cache is not None else None)
+    corpus = load_corpus(sources, strict=strict, max_bytes=max_bytes, cache=ingest_cache)
+    ingest_cache.save()
     gaz_paths = tuple(Path(p) for p in gazetteers)
     gazetteer = load_gazetteer(gaz_paths)
     lexicon = load_lexicon()

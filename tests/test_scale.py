@@ -185,3 +185,86 @@ def test_unreadable_turtle_cache_is_ignored(seeds_dir: Path, tmp_path: Path):
     with pytest.warns(UserWarning, match="Turtle cache"):
         blocks = BlockCache(tmp_path / "blocks")
     assert turtle_bytes(triples, blocks) == serialize_turtle(triples.to_rdflib())
+
+
+def _ingest(corpus: Path, path: Path | None):
+    from kg.ingest import load_corpus
+    from kg.ingest.cache import IngestCache
+
+    cache = IngestCache(path)
+    result = load_corpus([corpus], cache=cache)
+    cache.save()
+    return result, cache
+
+
+def test_ingest_cache_gives_the_same_corpus(corpus: Path, tmp_path: Path):
+    from kg.ingest import load_corpus
+
+    fresh = load_corpus([corpus])
+    store = tmp_path / "ingest.marshal"
+    cold, cache = _ingest(corpus, store)
+    assert cold == fresh and cache.hits == 0 and store.exists()
+    warm, cache = _ingest(corpus, store)
+    assert warm == fresh and cache.misses == 0 and cache.hits > 0
+
+
+def test_ingest_cache_follows_changed_deleted_and_touched_files(corpus: Path, tmp_path: Path):
+    import os
+
+    from kg.ingest import load_corpus
+
+    store = tmp_path / "ingest.marshal"
+    _, first = _ingest(corpus, store)
+    # touched but unchanged: every entry is a hit
+    touched = corpus / "001_00d33a5a0d58092a.txt"
+    os.utime(touched, (1, 1))
+    same, cache = _ingest(corpus, store)
+    assert cache.misses == 0 and same == load_corpus([corpus])
+    # changed: that file is cleaned again, and the corpus is what a fresh read gives
+    changed = corpus / "003_bb57ecc43a8628e0.txt"
+    changed.write_text(
+        changed.read_text(encoding="utf-8").replace("Hezbollah", "Hizbullah"), encoding="utf-8"
+    )
+    after, cache = _ingest(corpus, store)
+    assert cache.misses > 0 and after == load_corpus([corpus])
+    assert "Hizbullah" in after.get("003-bb57ecc43a8628e0").text  # type: ignore[union-attr]
+    # deleted: gone from the corpus, and its entries from the cache file
+    size = len(cache.used)
+    changed.unlink()
+    after, cache = _ingest(corpus, store)
+    assert after.get("003-bb57ecc43a8628e0") is None and after == load_corpus([corpus])
+    assert cache.misses == 0 and len(cache.used) < size
+
+
+def test_ingest_cache_of_another_pipeline_is_not_used(corpus: Path, tmp_path: Path):
+    import marshal
+
+    from kg.ingest.cache import IngestCache
+
+    store = tmp_path / "ingest.marshal"
+    _ingest(corpus, store)
+    fmt, _, entries = marshal.loads(store.read_bytes())
+    store.write_bytes(marshal.dumps((fmt, b"another ingest code", entries)))
+    assert IngestCache(store).entries == {}
+    store.write_bytes(b"junk")
+    with pytest.warns(CacheWarning, match="ingest cache"):
+        assert IngestCache(store).entries == {}
+
+
+def test_rebuild_into_the_same_folder_writes_the_same_files(corpus: Path, tmp_path: Path):
+    from kg.build import build
+
+    out = tmp_path / "out"
+    build([corpus], out, html=False)
+    first = (out / "graph.ttl").read_bytes()
+    result = build([corpus], out, html=False)
+    assert result.extracted == 0 and (out / "graph.ttl").read_bytes() == first
+    changed = corpus / "003_bb57ecc43a8628e0.txt"
+    changed.write_text(
+        changed.read_text(encoding="utf-8").replace("Hezbollah", "Hizbullah"), encoding="utf-8"
+    )
+    result = build([corpus], out, html=False)
+    assert result.extracted >= 1
+    fresh = tmp_path / "fresh"
+    build([corpus], fresh, html=False, cache=False)
+    assert (out / "graph.ttl").read_bytes() == (fresh / "graph.ttl").read_bytes()
