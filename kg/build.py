@@ -320,12 +320,16 @@ def write_outputs(
     with _locked(out):
         staging = Path(tempfile.mkdtemp(prefix=".kg-build-", dir=out))
         try:
+            mark = time.perf_counter()
             (staging / GRAPH_FILE).write_bytes(_turtle(graph, cache))
+            result.timings["turtle"] = round(time.perf_counter() - mark, 3)
             names = [GRAPH_FILE]
             if html:
                 from kg.viz import write_html
 
+                mark = time.perf_counter()
                 write_html(graph, staging / HTML_FILE, **(html_options or {}))  # type: ignore[arg-type]
+                result.timings["html"] = round(time.perf_counter() - mark, 3)
                 names.append(HTML_FILE)
             result.outputs = [str(out / n) for n in [*names, SUMMARY_FILE]]
             (staging / SUMMARY_FILE).write_text(

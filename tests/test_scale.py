@@ -165,15 +165,15 @@ def test_turtle_from_triples_is_the_serializer_output(seeds_dir: Path, tmp_path:
     blocks.save()
     again = BlockCache(tmp_path / "blocks")
     assert turtle_bytes(triples, again) == expected
-    assert again.hits == len(triples.subjects)  # every block reused
+    assert again.hits == len(triples.by_subject)  # every block reused
     # one subject changed, one added: only those two are written afresh
-    some = sorted(triples.subjects)[3]
+    some = sorted(triples.by_subject)[3]
     triples.add(some, "<https://x.org/p>", '"new \\"quoted\\" text\\n"')
     triples.add("<https://x.org/a-new-subject>", "<https://x.org/p>", "<https://x.org/o>")
     again.save()
     third = BlockCache(tmp_path / "blocks")
     assert turtle_bytes(triples, third) == serialize_turtle(triples.to_rdflib())
-    assert third.hits == len(triples.subjects) - 2
+    assert third.hits == len(triples.by_subject) - 2
 
 
 def test_unreadable_turtle_cache_is_ignored(seeds_dir: Path, tmp_path: Path):

@@ -112,11 +112,8 @@ def _add_document(g: Triples, article: Article) -> None:
         g.add(d, _TITLE, literal(article.title))
     if article.author:
         g.add(d, _CREATOR, literal(article.author))
-    if article.date:
-        try:
-            g.add(d, _DATE, _date(article.date))
-        except ValueError:
-            pass
+    if article.date and len(article.date) in _DATE_TYPES:  # other dates are not ISO: left out
+        g.add(d, _DATE, _date(article.date))
     if article.outlet:
         g.add(d, _kg("outlet"), literal(article.outlet))
     if article.content_hash:

@@ -69,39 +69,39 @@ class Triples:
     """Triples grouped by subject; adding one twice keeps one, as in a graph."""
 
     def __init__(self) -> None:
-        self.subjects: dict[str, set[tuple[str, str]]] = {}
+        self.by_subject: dict[str, set[tuple[str, str]]] = {}
         self._index: dict[str, list[tuple[str, str]]] | None = None
 
     def add(self, s: str, p: str, o: str) -> None:
         self._index = None
-        po = self.subjects.get(s)
+        po = self.by_subject.get(s)
         if po is None:
-            po = self.subjects[s] = set()
+            po = self.by_subject[s] = set()
         po.add((p, o))
 
     def has_subject(self, s: str) -> bool:
-        return s in self.subjects
+        return s in self.by_subject
 
     def __len__(self) -> int:
-        return sum(len(po) for po in self.subjects.values())
+        return sum(len(po) for po in self.by_subject.values())
 
     def __iter__(self) -> Iterator[tuple[str, str, str]]:
-        for s, po in self.subjects.items():
+        for s, po in self.by_subject.items():
             for p, o in po:
                 yield s, p, o
 
     def subjects_of(self, p: str, o: str) -> list[str]:
         """The subjects that have `(p, o)`, e.g. every node of one type."""
-        return [s for s, po in self.subjects.items() if (p, o) in po]
+        return [s for s, po in self.by_subject.items() if (p, o) in po]
 
     def count(self, p: str) -> int:
         """How many triples have predicate `p`."""
-        return sum(1 for po in self.subjects.values() for q, _ in po if q == p)
+        return sum(1 for po in self.by_subject.values() for q, _ in po if q == p)
 
     def _by_predicate(self) -> dict[str, list[tuple[str, str]]]:
         if self._index is None:
             index: dict[str, list[tuple[str, str]]] = {}
-            for s, po in self.subjects.items():
+            for s, po in self.by_subject.items():
                 for p, o in po:
                     index.setdefault(p, []).append((s, o))
             self._index = index

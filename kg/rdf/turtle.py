@@ -24,6 +24,7 @@ import warnings
 from functools import lru_cache
 from pathlib import Path
 
+from kg.cache import CacheWarning
 from kg.rdf.triples import Triples
 
 __all__ = ["BlockCache", "turtle_bytes", "BLOCKS_FILE"]
@@ -56,7 +57,7 @@ class BlockCache:
                 pass
             except (OSError, ValueError, EOFError, TypeError) as e:
                 warnings.warn(f"{path}: unreadable Turtle cache ({e}); writing every block",
-                              stacklevel=2)  # fmt: skip
+                              CacheWarning, stacklevel=2)  # fmt: skip
 
     def get(self, key: bytes) -> bytes | None:
         block = self.blocks.get(key)
@@ -84,7 +85,9 @@ class BlockCache:
                 Path(tmp).unlink(missing_ok=True)
                 raise
         except OSError as e:
-            warnings.warn(f"{self.path}: cannot save the Turtle cache ({e})", stacklevel=2)
+            warnings.warn(
+                f"{self.path}: cannot save the Turtle cache ({e})", CacheWarning, stacklevel=2
+            )
 
 
 @lru_cache(maxsize=1)
@@ -116,7 +119,7 @@ def _write_blocks(triples: Triples, subjects: list[str]) -> list[bytes]:
 
     from kg.query.sparql import serialize_triples
 
-    nt = "".join(f"{s} {p} {o} .\n" for s in subjects for p, o in triples.subjects[s])
+    nt = "".join(f"{s} {p} {o} .\n" for s in subjects for p, o in triples.by_subject[s])
     parsed = ox.parse(nt.encode("utf-8", "surrogatepass"), ox.RdfFormat.N_TRIPLES)
     text = serialize_triples(list(parsed))
     body = text[len(_header()) :]
@@ -149,12 +152,12 @@ def turtle_bytes(triples: Triples, cache: BlockCache | None = None) -> bytes:
         return b""
     cache = cache if cache is not None else BlockCache()
     # subjects are IRIs: sorted by the IRI text, as `serialize_triples` sorts them
-    subjects = sorted(triples.subjects, key=lambda s: s[1:-1])
+    subjects = sorted(triples.by_subject, key=lambda s: s[1:-1])
     out: list[bytes | None] = []
     keys: list[bytes] = []
     missing: list[int] = []
     for n, s in enumerate(subjects):
-        key = _key(s, triples.subjects[s])
+        key = _key(s, triples.by_subject[s])
         keys.append(key)
         block = cache.get(key)
         if block is None:
