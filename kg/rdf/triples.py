@@ -92,11 +92,11 @@ class Triples:
 
     def subjects_of(self, p: str, o: str) -> list[str]:
         """The subjects that have `(p, o)`, e.g. every node of one type."""
-        return [s for s, po in self.by_subject.items() if (p, o) in po]
+        return [s for s, oo in self._by_predicate().get(p, ()) if oo == o]
 
     def count(self, p: str) -> int:
         """How many triples have predicate `p`."""
-        return sum(1 for po in self.by_subject.values() for q, _ in po if q == p)
+        return len(self._by_predicate().get(p, ()))
 
     def _by_predicate(self) -> dict[str, list[tuple[str, str]]]:
         if self._index is None:
