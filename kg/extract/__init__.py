@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 
 from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
-from kg.extract.dates import resolve_timexes
+from kg.dates import date_events
 from kg.extract.entities import find_mentions
 from kg.extract.events import events, quote_speakers
 from kg.extract.hedges import attribution, sentence_hedge
@@ -17,9 +17,9 @@ from kg.extract.pipeline import DEFAULT_MODEL, descriptor_matcher, load_nlp
 from kg.extract.relations import relations
 from kg.extract.timex import doc_timexes
 from kg.lexicon import EventLexicon, Gazetteer, Lexicon, load_event_lexicon
-from kg.model import Article, Event, Extraction
+from kg.model import Article, Extraction
 
-__all__ = ["DEFAULT_MODEL", "Extractor", "date_events", "extract_doc", "load_nlp"]
+__all__ = ["DEFAULT_MODEL", "Extractor", "extract_doc", "load_nlp"]
 
 
 def extract_doc(
@@ -62,20 +62,6 @@ def extract_doc(
         events=tuple(date_events(evs, timexes, date)),
         timexes=timexes,
     )
-
-
-def date_events(
-    evs: Iterable[Event], timexes: Sequence[str], base: str | None
-) -> list[Event]:
-    """Give each event the normalised date of its expression, against the reference `base`
-    (the article's date; or, later, one estimated from other articles)."""
-    dates = resolve_timexes(timexes, base)
-    return [
-        dataclasses.replace(e, date=dates[e.timex], date_text=timexes[e.timex])
-        if e.timex is not None
-        else e
-        for e in evs
-    ]
 
 
 class Extractor:

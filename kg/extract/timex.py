@@ -1,7 +1,7 @@
 """A document's date expressions (TIMEX, in the TimeML sense) and which one dates a trigger.
 
 The expressions are collected once per doc, in reading order, and kept on the `Extraction`:
-normalising them is a separate, pure step (`kg.extract.dates.resolve_timexes`) that can run
+normalising them is a separate, pure step (`kg.dates.resolve_timexes`) that can run
 again after extraction, when an undated article's reference date has been estimated from
 other articles, without parsing the text again.
 """

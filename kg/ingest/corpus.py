@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg.errors import InputError
+from kg.ingest.cache import IngestCache
 from kg.ingest.clean import (
     clean,
     normalize_newlines,
@@ -33,7 +34,7 @@ from kg.ingest.dedup import (
 from kg.ingest.formats import html_to_text, markdown_to_text
 from kg.ingest.metadata import Meta, extract_metadata
 from kg.ingest.patterns import load_patterns
-from kg.ingest.read import discover, read_file
+from kg.ingest.read import bytes_to_text, discover, read_bytes
 from kg.model import Article, Skipped
 
 __all__ = ["Corpus", "load_corpus", "slugify", "content_hash"]
@@ -113,8 +114,37 @@ def _skip(path: Path, reason: str, strict: bool, skipped: list[Skipped]) -> None
     skipped.append(Skipped(str(path), reason))
 
 
+def _clean_file(
+    data: bytes, fmt: str
+) -> tuple[str | None, tuple[str, ...], tuple[str | None, ...]]:
+    """`(reason, paragraphs, hints)` of one file's bytes: all of ingest that needs no other file."""
+    raw, reason = bytes_to_text(data)
+    if raw is None:
+        return reason or "unreadable", (), ()
+    text, hints = _to_text(raw, fmt)
+    if not text:
+        return "no article text left after removing boilerplate", (), ()
+    return None, tuple(paragraphs(text)), (hints.title, hints.author, hints.date, hints.outlet)
+
+
+def _metadata(cache: IngestCache, text: str, hints: Meta) -> tuple[Meta, str]:
+    """`extract_metadata`, memoised on the text and the format's hints."""
+    key = repr((hints.title, hints.author, hints.date, hints.outlet))
+
+    def compute() -> tuple[tuple[str | None, ...], str]:
+        meta, body = extract_metadata(text, hints, patterns=load_patterns())
+        return (meta.title, meta.author, meta.date, meta.outlet), body
+
+    fields, body = cache.memo("meta\0" + key, text, compute)  # the key holds the hints
+    return Meta(*fields), body
+
+
 def load_corpus(
-    paths: Sequence[str | Path], *, max_bytes: int = 20_000_000, strict: bool = False
+    paths: Sequence[str | Path],
+    *,
+    max_bytes: int = 20_000_000,
+    strict: bool = False,
+    cache: IngestCache | None = None,
 ) -> Corpus:
     """Read article files and folders into cleaned `Article` records.
 
@@ -125,31 +155,34 @@ def load_corpus(
     >>> corpus = load_corpus(["seeds"])  # doctest: +SKIP
     >>> [a.id for a in corpus.articles][:1]  # doctest: +SKIP
     ['000-a16ccdde8b467c1f']
+
+    `cache` (an `IngestCache`) skips cleaning files whose bytes were cleaned before.
     """
+    cache = cache if cache is not None else IngestCache()
     patterns = load_patterns()
     skipped: list[Skipped] = []
     pages: dict[str, _Page] = {}
     taken: set[str] = set()
     for candidate in discover(paths, patterns=patterns):
-        raw, reason = read_file(candidate, max_bytes=max_bytes, patterns=patterns)
-        if raw is None or candidate.fmt is None:
+        data, reason = read_bytes(candidate, max_bytes=max_bytes)
+        if data is None or candidate.fmt is None:
             _skip(candidate.path, reason or "unreadable", strict, skipped)
             continue
-        text, hints = _to_text(raw, candidate.fmt)
-        if not text:
-            _skip(
-                candidate.path, "no article text left after removing boilerplate", strict, skipped
-            )
+        fmt = candidate.fmt
+        reason, lines, hints = cache.file(data, fmt, lambda: _clean_file(data, fmt))  # noqa: B023
+        if reason is not None:
+            _skip(candidate.path, reason, strict, skipped)
             continue
         doc_id = _unique_id(candidate.path, taken)
-        pages[doc_id] = _Page(candidate.path, candidate.fmt, paragraphs(text), hints)
+        pages[doc_id] = _Page(candidate.path, fmt, list(lines), Meta(*hints))
     if not pages:
         given = ", ".join(str(p) for p in paths)
         first = f" (first: {skipped[0].path}: {skipped[0].reason})" if skipped else ""
         raise InputError(f"no readable article in {given}: {len(skipped)} file(s) skipped{first}")
 
     lines = {doc_id: page.lines for doc_id, page in pages.items()}
-    groups = clusters({doc_id: "\n".join(ls) for doc_id, ls in lines.items()})
+    texts = {doc_id: "\n".join(ls) for doc_id, ls in lines.items()}
+    groups = clusters(texts, hashes={d: cache.shingles(t) for d, t in texts.items()})
     blocks = find_shared_blocks(lines, groups=groups)
     # each document is searched only for the blocks found in it (a block's hosts are every
     # document holding one of its lines), so this stays linear in corpus size
@@ -162,7 +195,8 @@ def load_corpus(
 
     drafts: dict[str, Article] = {}
     for doc_id, page in pages.items():
-        meta, body = extract_metadata("\n\n".join(lines[doc_id]), page.hints, patterns=patterns)
+        text = "\n\n".join(lines[doc_id])
+        meta, body = _metadata(cache, text, page.hints)
         if not body:
             _skip(
                 page.path,
@@ -202,7 +236,8 @@ def load_corpus(
             fmt=pages[block.hosts[0]].fmt,
         )
 
-    duplicates = near_duplicates({doc_id: a.text for doc_id, a in drafts.items()})
+    bodies = {doc_id: a.text for doc_id, a in drafts.items()}
+    duplicates = near_duplicates(bodies, hashes={d: cache.shingles(t) for d, t in bodies.items()})
     # A near-duplicate is the same article from another site: where one copy gives its date
     # and the other does not, the date is the article's, so both get it (dates in the text
     # are then read against it: "August 12" needs a year).

@@ -16,7 +16,7 @@ from pathlib import Path
 from kg.errors import InputError
 from kg.ingest.patterns import Patterns, load_patterns
 
-__all__ = ["Candidate", "discover", "decode", "read_file"]
+__all__ = ["Candidate", "discover", "decode", "read_file", "read_bytes", "bytes_to_text"]
 
 #: Bytes sniffed for magic numbers and NUL bytes.
 _SNIFF = 8192
@@ -145,7 +145,15 @@ def read_file(
     candidate: Candidate, *, max_bytes: int, patterns: Patterns | None = None
 ) -> tuple[str | None, str | None]:
     """Return `(text, None)` for a readable article file, else `(None, reason)`."""
-    patterns = patterns or load_patterns()
+    data, reason = read_bytes(candidate, max_bytes=max_bytes)
+    if data is None:
+        return None, reason
+    return bytes_to_text(data, patterns=patterns)
+
+
+def read_bytes(candidate: Candidate, *, max_bytes: int) -> tuple[bytes | None, str | None]:
+    """The bytes of an article file, or `(None, reason)`: the part of `read_file` that needs the
+    file system (the rest depends on the bytes alone, so an ingest cache can key on them)."""
     if candidate.reason:
         return None, candidate.reason
     path = candidate.path
@@ -156,9 +164,16 @@ def read_file(
         size = info.st_size
         if size > max_bytes:
             return None, f"larger than max_bytes ({size:,} > {max_bytes:,} bytes)"
-        data = path.read_bytes()
+        return path.read_bytes(), None
     except OSError as e:
         return None, f"cannot read file: {e.strerror or e}"
+
+
+def bytes_to_text(
+    data: bytes, *, patterns: Patterns | None = None
+) -> tuple[str | None, str | None]:
+    """Decode file bytes to text, or `(None, reason)` for empty, binary or undecodable data."""
+    patterns = patterns or load_patterns()
     if not data.strip():
         return None, "empty file"
     kind = _binary_kind(data[:_SNIFF], patterns)

@@ -3,6 +3,10 @@
 Every relation is asserted once as a direct triple and described by one `rdf:Statement` per
 distinct claim (subject, property, object, sentence text): the same sentence in two
 near-duplicate articles gives one statement with two sources, so nothing is counted twice.
+
+The triples are made as N-Triples strings (`kg.rdf.triples`), not rdflib terms: a build of
+thousands of articles makes ~100 triples an article, and rdflib's per-triple cost made this
+the slowest stage of a rebuild. `to_graph` still returns an rdflib `Graph` for library use.
 """
 
 from __future__ import annotations
@@ -11,19 +15,42 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from functools import cache, lru_cache
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from kg.model import Article, Event, Extraction, Relation
 from kg.rdf.iri import digest, slug
-from kg.rdf.namespace import KG, KGR, WD, bind_prefixes
+from kg.rdf.namespace import KG, KGR, WD
+from kg.rdf.triples import Triples, integer, literal, typed
 from kg.resolve import Resolution
 
-__all__ = ["to_graph", "doc_iri", "actor_iri", "date_literal"]
+__all__ = ["to_graph", "graph_triples", "doc_iri", "actor_iri", "date_literal"]
 
 _DATE_TYPES = {4: XSD.gYear, 7: XSD.gYearMonth, 10: XSD.date}
 _WS = re.compile(r"\W+")
+_KGR = str(KGR)
+
+
+def _t(term: URIRef) -> str:
+    return f"<{term}>"
+
+
+# the terms the graph uses, in N-Triples form, made once
+_TYPE, _LABEL, _ALT, _SAME = _t(RDF.type), _t(RDFS.label), _t(SKOS.altLabel), _t(OWL.sameAs)
+_SUBJ, _PRED, _OBJ = _t(RDF.subject), _t(RDF.predicate), _t(RDF.object)
+_STATEMENT = _t(RDF.Statement)
+_IDENT, _TITLE, _CREATOR, _DATE = (
+    _t(DCTERMS.identifier), _t(DCTERMS.title), _t(DCTERMS.creator), _t(DCTERMS.date)
+)  # fmt: skip
+_PART_OF, _DERIVED = _t(DCTERMS.isPartOf), _t(PROV.wasDerivedFrom)
+
+
+@cache
+def _kg(name: str) -> str:
+    """A kg term (an unknown local name raises, as `KG[name]` does)."""
+    return _t(KG[name])
 
 
 def doc_iri(doc_id: str) -> URIRef:
@@ -38,6 +65,16 @@ def sentence_iri(doc_id: str, n: int) -> URIRef:
     return KGR[f"doc/{slug(doc_id)}/s{n}"]
 
 
+@lru_cache(maxsize=65536)
+def _doc(doc_id: str) -> str:
+    return f"<{_KGR}doc/{slug(doc_id)}>"
+
+
+@lru_cache(maxsize=65536)
+def _actor(key: str) -> str:
+    return f"<{_KGR}actor/{slug(key)}>"
+
+
 def date_literal(iso: str) -> Literal:
     """An ISO date of any precision as a typed literal: 2024, 2024-04 or 2024-04-14."""
     datatype = _DATE_TYPES.get(len(iso))
@@ -46,44 +83,58 @@ def date_literal(iso: str) -> Literal:
     return Literal(iso, datatype=datatype)
 
 
-def _decimal(x: float) -> Literal:
-    return Literal(Decimal(str(round(x, 3))), datatype=XSD.decimal)
+def _date(iso: str) -> str:
+    datatype = _DATE_TYPES.get(len(iso))
+    if datatype is None:
+        raise ValueError(f"not an ISO 8601 date: {iso!r}")
+    return typed(iso, str(datatype))
 
 
-def _add_document(g: Graph, article: Article, reference: str | None = None) -> None:
-    d = doc_iri(article.id)
-    g.add((d, RDF.type, KG.Document))
-    g.add((d, DCTERMS.identifier, Literal(article.source)))
+def _decimal(x: float) -> str:
+    # the lexical form rdflib gives Literal(Decimal(...)): earlier builds wrote it so
+    return typed(str(Decimal(str(round(x, 3)))), str(XSD.decimal))
+
+
+@lru_cache(maxsize=1 << 16)
+def _folded(sentence: str) -> str:
+    """A sentence as claims and statements are keyed: case and punctuation ignored.
+
+    Cached: a sentence carries several relations and events, and near-duplicates repeat it.
+    """
+    return _WS.sub(" ", sentence.casefold()).strip()
+
+
+def _add_document(g: Triples, article: Article, reference: str | None = None) -> None:
+    d = _doc(article.id)
+    g.add(d, _TYPE, _kg("Document"))
+    g.add(d, _IDENT, literal(article.source))
     if article.title:
-        g.add((d, DCTERMS.title, Literal(article.title)))
+        g.add(d, _TITLE, literal(article.title))
     if article.author:
-        g.add((d, DCTERMS.creator, Literal(article.author)))
-    if article.date:
-        try:
-            g.add((d, DCTERMS.date, date_literal(article.date)))
-        except ValueError:
-            pass
-    if reference and not article.date:
-        g.add((d, KG.referenceDate, date_literal(reference)))
+        g.add(d, _CREATOR, literal(article.author))
+    if article.date and len(article.date) in _DATE_TYPES:  # other dates are not ISO: left out
+        g.add(d, _DATE, _date(article.date))
+    if reference and not article.date and len(reference) in _DATE_TYPES:
+        g.add(d, _kg("referenceDate"), _date(reference))
     if article.outlet:
-        g.add((d, KG.outlet, Literal(article.outlet)))
+        g.add(d, _kg("outlet"), literal(article.outlet))
     if article.content_hash:
-        g.add((d, KG.contentHash, Literal(article.content_hash)))
+        g.add(d, _kg("contentHash"), literal(article.content_hash))
     if article.duplicate_of:
-        g.add((d, KG.duplicateOf, doc_iri(article.duplicate_of)))
+        g.add(d, _kg("duplicateOf"), _doc(article.duplicate_of))
         if article.similarity is not None:
-            g.add((d, KG.similarity, _decimal(article.similarity)))
+            g.add(d, _kg("similarity"), _decimal(article.similarity))
     for host in article.derived_from:
-        g.add((d, PROV.wasDerivedFrom, doc_iri(host)))
+        g.add(d, _DERIVED, _doc(host))
 
 
-def _add_sentence(g: Graph, ex: Extraction, n: int) -> URIRef:
-    s = sentence_iri(ex.doc_id, n)
-    if (s, RDF.type, KG.Sentence) not in g:
-        g.add((s, RDF.type, KG.Sentence))
-        g.add((s, KG.text, Literal(ex.sentences[n])))
-        g.add((s, KG.sentenceIndex, Literal(n)))
-        g.add((s, DCTERMS.isPartOf, doc_iri(ex.doc_id)))
+def _add_sentence(g: Triples, ex: Extraction, n: int) -> str:
+    s = f"<{_KGR}doc/{slug(ex.doc_id)}/s{n}>"
+    if not g.has_subject(s):
+        g.add(s, _TYPE, _kg("Sentence"))
+        g.add(s, _kg("text"), literal(ex.sentences[n]))
+        g.add(s, _kg("sentenceIndex"), integer(n))
+        g.add(s, _PART_OF, _doc(ex.doc_id))
     return s
 
 
@@ -97,25 +148,35 @@ def to_graph(
 
     `references`: estimated reference dates of undated documents (`kg.resolve.timeline`).
     """
-    g = bind_prefixes(Graph())
+    return graph_triples(articles, extractions, resolution, references).to_rdflib()
+
+
+def graph_triples(
+    articles: Sequence[Article],
+    extractions: Iterable[Extraction],
+    resolution: Resolution,
+    references: Mapping[str, str] | None = None,
+) -> Triples:
+    """The triples of `to_graph` as N-Triples strings, without building an rdflib graph."""
+    g = Triples()
     extractions = list(extractions)
     references = references or {}
     for article in articles:
         _add_document(g, article, references.get(article.id))
 
     for actor in resolution.actors.values():
-        a = actor_iri(actor.key)
-        g.add((a, RDF.type, KG[actor.kind]))
+        a = _actor(actor.key)
+        g.add(a, _TYPE, _kg(actor.kind))
         if actor.kind != "Place":
-            g.add((a, RDF.type, KG.Actor))
-        g.add((a, RDFS.label, Literal(actor.label)))
+            g.add(a, _TYPE, _kg("Actor"))
+        g.add(a, _LABEL, literal(actor.label))
         for alt in sorted(actor.alt_labels):
-            g.add((a, SKOS.altLabel, Literal(alt)))
+            g.add(a, _ALT, literal(alt))
         if actor.wikidata:
-            g.add((a, OWL.sameAs, WD[actor.wikidata]))
-        g.add((a, KG.mentionCount, Literal(actor.mentions)))
+            g.add(a, _SAME, _t(WD[actor.wikidata]))
+        g.add(a, _kg("mentionCount"), integer(actor.mentions))
         for doc_id in sorted(actor.docs):
-            g.add((a, KG.mentionedIn, doc_iri(doc_id)))
+            g.add(a, _kg("mentionedIn"), _doc(doc_id))
 
     claims: dict[str, list[tuple[Extraction, Relation]]] = defaultdict(list)
     for ex in extractions:
@@ -123,42 +184,40 @@ def to_graph(
             s, o = resolution.of.get(rel.subject), resolution.of.get(rel.object)
             if s is None or o is None or s == o:
                 continue
-            text = _WS.sub(" ", ex.sentences[rel.sent].casefold()).strip()
+            text = _folded(ex.sentences[rel.sent])
             claims[digest(s, rel.predicate, o, text)].append((ex, rel))
 
     for key, found in sorted(claims.items()):
         ex0, rel0 = found[0]
-        s_iri = actor_iri(resolution.of[rel0.subject])
-        o_iri = actor_iri(resolution.of[rel0.object])
-        prop = KG[rel0.predicate]
-        g.add((s_iri, prop, o_iri))
-        st = KGR[f"stmt/{key}"]
-        g.add((st, RDF.type, RDF.Statement))
-        g.add((st, RDF.subject, s_iri))
-        g.add((st, RDF.predicate, prop))
-        g.add((st, RDF.object, o_iri))
-        g.add((st, KG.confidence, _decimal(max(r.confidence for _, r in found))))
+        s_iri = _actor(resolution.of[rel0.subject])
+        o_iri = _actor(resolution.of[rel0.object])
+        prop = _kg(rel0.predicate)
+        g.add(s_iri, prop, o_iri)
+        st = f"<{_KGR}stmt/{key}>"
+        g.add(st, _TYPE, _STATEMENT)
+        g.add(st, _SUBJ, s_iri)
+        g.add(st, _PRED, prop)
+        g.add(st, _OBJ, o_iri)
+        g.add(st, _kg("confidence"), _decimal(max(r.confidence for _, r in found)))
         for ex, rel in found:
             _add_claim(g, st, ex, rel, resolution)
-            g.add((st, KG.pattern, Literal(rel.pattern)))
+            g.add(st, _kg("pattern"), literal(rel.pattern))
     _add_events(g, extractions, resolution)
     return g
 
 
-def _add_claim(g: Graph, node: URIRef, ex: Extraction, item: Relation | Event,
+def _add_claim(g: Triples, node: str, ex: Extraction, item: Relation | Event,
                resolution: Resolution) -> None:
     """What every relation claim and event report carries: the sentence and document it comes
     from, and the hedge, speaker and attribution when the text gives them."""
-    g.add((node, KG.evidence, _add_sentence(g, ex, item.sent)))
-    g.add((node, PROV.wasDerivedFrom, doc_iri(ex.doc_id)))
+    g.add(node, _kg("evidence"), _add_sentence(g, ex, item.sent))
+    g.add(node, _DERIVED, _doc(ex.doc_id))
     if item.hedge:
-        g.add((node, KG.hedge, Literal(item.hedge)))
+        g.add(node, _kg("hedge"), literal(item.hedge))
     if item.claimed_by is not None and item.claimed_by in resolution.of:
-        g.add((node, KG.claimedBy, actor_iri(resolution.of[item.claimed_by])))
+        g.add(node, _kg("claimedBy"), _actor(resolution.of[item.claimed_by]))
     if item.attributed_to:
-        g.add((node, KG.attributedTo, Literal(item.attributed_to)))
-
-
+        g.add(node, _kg("attributedTo"), literal(item.attributed_to))
 def _event_key(ev: Event, agent: str | None, target: str | None, text: str,
                date: str | None = None) -> str:
     """One real event reported in several articles (or sentences) is one node: the key is what
@@ -201,7 +260,7 @@ def _group_events(extractions: list[Extraction], resolution: Resolution
     for ex in extractions:
         for ev in ex.events:
             agent, target = _participants(ev, resolution)
-            text = _WS.sub(" ", ex.sentences[ev.sent].casefold()).strip()
+            text = _folded(ex.sentences[ev.sent])
             if agent is None:
                 if ev.date and target is not None and ev.kind != "Statement":
                     agentless.append((target, (ex, ev)))
@@ -274,14 +333,14 @@ def _one_per_trigger(found: dict[str, tuple[str | None, list[Report]]]
     return merged
 
 
-def _add_events(g: Graph, extractions: list[Extraction], resolution: Resolution) -> None:
+def _add_events(g: Triples, extractions: list[Extraction], resolution: Resolution) -> None:
     found = _one_per_trigger(_group_events(extractions, resolution))
     for key, (date, reports) in sorted(found.items()):
-        ex0, ev0 = next(((x, v) for x, v in reports if _participants(v, resolution)[0]),
-                        reports[0])
-        e = KGR[f"event/{key}"]
-        g.add((e, RDF.type, KG[ev0.kind]))
-        g.add((e, RDF.type, KG.Event))
+        _, ev0 = next(((x, v) for x, v in reports if _participants(v, resolution)[0]),
+                      reports[0])
+        e = f"<{_KGR}event/{key}>"
+        g.add(e, _TYPE, _kg(ev0.kind))
+        g.add(e, _TYPE, _kg("Event"))
         agents = sorted({a for _, ev in reports if (a := _participants(ev, resolution)[0])})
         targets = sorted({t for _, ev in reports if (t := _participants(ev, resolution)[1])})
         names = [
@@ -289,26 +348,26 @@ def _add_events(g: Graph, extractions: list[Extraction], resolution: Resolution)
             for side in (agents, targets)
             if side
         ]
-        g.add((e, RDFS.label, Literal(f"{ev0.kind}: {' -> '.join(names)}")))
+        g.add(e, _LABEL, literal(f"{ev0.kind}: {' -> '.join(names)}"))
         if ev0.plover:
-            g.add((e, KG.ploverType, Literal(ev0.plover)))
+            g.add(e, _kg("ploverType"), literal(ev0.plover))
         if ev0.cameo:
-            g.add((e, KG.cameoCode, Literal(ev0.cameo)))
-        g.add((e, KG.trigger, Literal(ev0.trigger)))
+            g.add(e, _kg("cameoCode"), literal(ev0.cameo))
+        g.add(e, _kg("trigger"), literal(ev0.trigger))
         for a in agents:
-            g.add((e, KG.agent, actor_iri(a)))
+            g.add(e, _kg("agent"), _actor(a))
         for t in targets:
-            g.add((e, KG.target, actor_iri(t)))
+            g.add(e, _kg("target"), _actor(t))
         dated = next((ev for _, ev in reports if ev.date and ev.date == date), None)
         dated = dated or next((ev for _, ev in reports if ev.date), None)
         if dated is not None and dated.date:
-            g.add((e, KG.date, date_literal(dated.date)))
+            g.add(e, _kg("date"), _date(dated.date))
             if dated.date_text:
-                g.add((e, KG.dateText, Literal(dated.date_text)))
-        g.add((e, KG.confidence, _decimal(max(ev.confidence for _, ev in reports))))
+                g.add(e, _kg("dateText"), literal(dated.date_text))
+        g.add(e, _kg("confidence"), _decimal(max(ev.confidence for _, ev in reports)))
         for ex, ev in reports:
             _add_claim(g, e, ex, ev, resolution)
             if ev.place is not None and ev.place in resolution.of:
-                g.add((e, KG.place, actor_iri(resolution.of[ev.place])))
+                g.add(e, _kg("place"), _actor(resolution.of[ev.place]))
             if ev.quote:
-                g.add((e, KG.quote, Literal(ev.quote)))
+                g.add(e, _kg("quote"), literal(ev.quote))

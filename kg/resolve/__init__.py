@@ -74,9 +74,16 @@ def resolve(
     names: dict[Node, Counter[str]] = defaultdict(Counter)
     kinds: dict[Node, Counter[str]] = defaultdict(Counter)
     docs: dict[Node, set[str]] = defaultdict(set)
+    # a node depends on the mention's text, kind and gazetteer id only, and the same names
+    # recur thousands of times in a corpus: each is cleaned and looked up once
+    seen: dict[tuple[str, str, str | None], tuple[Node, str] | None] = {}
     for ex in extractions:
         for m in ex.mentions:
-            found = _node(m, gazetteer, lexicon, gaz_keys)
+            key = (m.text, m.kind, m.gazetteer_id)
+            if key in seen:
+                found = seen[key]
+            else:
+                found = seen[key] = _node(m, gazetteer, lexicon, gaz_keys)
             if found is None:
                 continue
             node, name = found
@@ -104,10 +111,14 @@ def resolve(
         for n in comp:
             comp_key[n] = key
     of = {m: comp_key[n] for m, n in node_of.items() if n in comp_key}
+    surfaces: dict[str, str] = {}
     for m, key in of.items():
         actors[key].mentions += 1
         if m.label not in {"ANAPHOR", "PRON"}:  # "the regime", "he": pointers, not names
-            actors[key].alt_labels.add(_surface(m.text))
+            surface = surfaces.get(m.text)
+            if surface is None:
+                surface = surfaces[m.text] = _surface(m.text)
+            actors[key].alt_labels.add(surface)
     for actor in actors.values():
         actor.alt_labels.discard(actor.label)
         actor.alt_labels = {a for a in actor.alt_labels if a}

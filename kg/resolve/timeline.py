@@ -23,8 +23,7 @@ import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
-from kg.extract import date_events
-from kg.extract.dates import has_year, years_before
+from kg.dates import date_events, has_year, years_before
 from kg.model import Article, Extraction
 from kg.resolve import Resolution
 

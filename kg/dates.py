@@ -15,12 +15,22 @@ the article's date.
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-__all__ = ["normalize_date", "resolve_timexes", "has_year", "is_doc_relative", "years_before"]
+from kg.model import Event
+
+__all__ = [
+    "date_events",
+    "normalize_date",
+    "resolve_timexes",
+    "has_year",
+    "is_doc_relative",
+    "years_before",
+]
 
 _YEAR = re.compile(r"\b(1[6-9]\d\d|20\d\d)s?\b")
 _DECADE = re.compile(r"\b(1[6-9]\d0|20\d0)s\b")
@@ -229,3 +239,17 @@ def resolve_timexes(texts: Sequence[str], base: str | None) -> list[str | None]:
         if iso is not None:
             last = iso
     return out
+
+
+def date_events(
+    evs: Iterable[Event], timexes: Sequence[str], base: str | None
+) -> list[Event]:
+    """Give each event the normalised date of its expression, against the reference `base`
+    (the article's date; or, later, one estimated from other articles)."""
+    dates = resolve_timexes(timexes, base)
+    return [
+        dataclasses.replace(e, date=dates[e.timex], date_text=timexes[e.timex])
+        if e.timex is not None
+        else e
+        for e in evs
+    ]

@@ -1,0 +1,171 @@
+"""Sorted Turtle straight from `Triples`, reusing the text of subjects that did not change.
+
+kg's Turtle (`kg.query.sparql.serialize_triples`) is the triples sorted by subject, then
+rdf:type first, predicate and object, written by Oxigraph with the common prefixes. Each
+subject's triples come out as one block of lines, and a block's text depends only on that
+subject's triples. So the file is the prefix lines followed by the blocks in subject order,
+and a rebuild in which one article changed can take most blocks from the previous build
+(`BlockCache`, keyed by a digest of the block's triples) and have Oxigraph write only the
+new ones: the bytes are the same as writing the whole graph afresh (tested), at a fraction
+of the cost (parsing, sorting with a Python key and writing ~650k triples took ~5 s).
+
+>>> t = Triples(); t.add("<https://x.org/a>", "<https://x.org/p>", '"hi"')
+>>> turtle_bytes(t).splitlines()[-1]
+b'<https://x.org/a> <https://x.org/p> "hi" .'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import tempfile
+import warnings
+from functools import lru_cache
+from pathlib import Path
+
+from kg.cache import CacheWarning
+from kg.rdf.triples import Triples
+
+__all__ = ["BlockCache", "turtle_bytes", "BLOCKS_FILE"]
+
+#: The file of Turtle blocks inside a build cache folder.
+BLOCKS_FILE = "turtle-blocks.marshal"
+_FORMAT = "kg-turtle-blocks-1"
+
+
+class BlockCache:
+    """Turtle text of subject blocks from the last build, by digest of the block's triples.
+
+    Stored as one marshal file (a dict of bytes loads at hundreds of MB/s); `save` keeps only
+    the blocks the current graph used, so the file never grows past the graph. A missing or
+    unreadable file is an empty cache: blocks are then written afresh, never wrongly reused,
+    because the key is the content itself.
+    """
+
+    def __init__(self, path: Path | None = None):
+        self.path = path
+        self.blocks: dict[bytes, bytes] = {}
+        self.used: dict[bytes, bytes] = {}
+        self.hits = 0
+        if path is not None:
+            try:
+                fmt, blocks = marshal.loads(path.read_bytes())
+                if fmt == _FORMAT and isinstance(blocks, dict):
+                    self.blocks = blocks
+            except FileNotFoundError:
+                pass
+            except (OSError, ValueError, EOFError, TypeError) as e:
+                warnings.warn(f"{path}: unreadable Turtle cache ({e}); writing every block",
+                              CacheWarning, stacklevel=2)  # fmt: skip
+
+    def get(self, key: bytes) -> bytes | None:
+        block = self.blocks.get(key)
+        if block is not None:
+            self.used[key] = block
+            self.hits += 1
+        return block
+
+    def put(self, key: bytes, block: bytes) -> None:
+        self.used[key] = block
+
+    def save(self) -> None:
+        """Write the blocks used by this build atomically (a failure only costs speed)."""
+        if self.path is None:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp",
+                                       dir=self.path.parent)  # fmt: skip
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(marshal.dumps((_FORMAT, self.used)))
+                os.replace(tmp, self.path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as e:
+            warnings.warn(
+                f"{self.path}: cannot save the Turtle cache ({e})", CacheWarning, stacklevel=2
+            )
+
+
+@lru_cache(maxsize=1)
+def _header() -> bytes:
+    """The sorted @prefix lines that `serialize_triples` puts before any non-empty graph."""
+    import pyoxigraph as ox
+
+    from kg.query.sparql import serialize_triples
+
+    one = ox.Triple(ox.NamedNode("https://x.org/s"), ox.NamedNode("https://x.org/p"),
+                    ox.NamedNode("https://x.org/o"))  # fmt: skip
+    text = serialize_triples([one])
+    lines = text.split(b"\n")
+    head = 0
+    while head < len(lines) and lines[head].startswith(b"@prefix "):
+        head += 1
+    return b"".join(line + b"\n" for line in lines[:head])
+
+
+def _key(subject: str, po: set[tuple[str, str]]) -> bytes:
+    lines = sorted(f"{p} {o}" for p, o in po)
+    text = subject + "\n" + "\n".join(lines)
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def _write_blocks(triples: Triples, subjects: list[str]) -> list[bytes]:
+    """Oxigraph's Turtle for the given subjects' triples, cut into one block per subject."""
+    import pyoxigraph as ox
+
+    from kg.query.sparql import serialize_triples
+
+    nt = "".join(f"{s} {p} {o} .\n" for s in subjects for p, o in triples.by_subject[s])
+    parsed = ox.parse(nt.encode("utf-8", "surrogatepass"), ox.RdfFormat.N_TRIPLES)
+    text = serialize_triples(list(parsed))
+    body = text[len(_header()) :]
+    blocks: list[bytes] = []
+    start = 0
+    for line_start in _line_starts(body):
+        if line_start > start:
+            blocks.append(body[start:line_start])
+        start = line_start
+    blocks.append(body[start:])
+    if len(blocks) != len(subjects):  # never expected: the file would be wrong, so fail loud
+        raise RuntimeError(f"Turtle writer: {len(blocks)} blocks for {len(subjects)} subjects")
+    return blocks
+
+
+def _line_starts(body: bytes) -> list[int]:
+    """Offsets of the lines that start a subject (continuation lines start with a tab)."""
+    starts = []
+    at = body.find(b"\n")
+    while at != -1 and at + 1 < len(body):
+        if body[at + 1] != 0x09:  # not a tab
+            starts.append(at + 1)
+        at = body.find(b"\n", at + 1)
+    return starts
+
+
+def turtle_bytes(triples: Triples, cache: BlockCache | None = None) -> bytes:
+    """kg's sorted Turtle of `triples`, byte-identical to `kg.rdf.io.serialize_turtle`."""
+    if not len(triples):
+        return b""
+    cache = cache if cache is not None else BlockCache()
+    # subjects are IRIs: sorted by the IRI text, as `serialize_triples` sorts them
+    subjects = sorted(triples.by_subject, key=lambda s: s[1:-1])
+    out: list[bytes | None] = []
+    keys: list[bytes] = []
+    missing: list[int] = []
+    for n, s in enumerate(subjects):
+        key = _key(s, triples.by_subject[s])
+        keys.append(key)
+        block = cache.get(key)
+        if block is None:
+            missing.append(n)
+        out.append(block)
+    if missing:
+        for n, block in zip(missing, _write_blocks(triples, [subjects[n] for n in missing]),
+                            strict=True):  # fmt: skip
+            out[n] = block
+            cache.put(keys[n], block)
+    return _header() + b"".join(b for b in out if b is not None)
