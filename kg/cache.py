@@ -104,7 +104,8 @@ def pipeline_fingerprint(
     for part in (_FORMAT, __version__, spacy_version, model, _model_version(model)):
         digest.update(part.encode() + b"\0")
     _hash_files(digest, (p for p in data_dir().iterdir() if p.is_file() and p.suffix != ".py"))
-    _hash_files(digest, [*(pkg / "extract").glob("*.py"), pkg / "model.py", pkg / "lexicon.py"])
+    _hash_files(digest, [*(pkg / "extract").glob("*.py"), pkg / "model.py", pkg / "lexicon.py",
+                          pkg / "dates.py"])
     digest.update(b"gazetteers\0")
     for path in gazetteers:  # in the order given: later files may override earlier ones
         _hash_files(digest, [Path(path)])

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from functools import cache, lru_cache
 
+import networkx as nx
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
@@ -301,35 +302,23 @@ def _group_events(extractions: list[Extraction], resolution: Resolution
 def _one_per_trigger(found: dict[str, tuple[str | None, list[Report]]]
                      ) -> dict[str, tuple[str | None, list[Report]]]:
     """Events that share a trigger occurrence are one event: "X criticized A and B" is one
-    accusation with two targets, "A and B met" one meeting with two agents."""
-    parent = {k: k for k in found}
-
-    def root(k: str) -> str:
-        while parent[k] != k:
-            parent[k] = parent[parent[k]]
-            k = parent[k]
-        return k
-
+    accusation with two targets, "A and B met" one meeting with two agents. Keyed by the
+    smallest key of the group, dated with its finest date."""
+    links = nx.Graph()
+    links.add_nodes_from(found)
     first: dict[tuple, str] = {}
-    for key, (_, reports) in sorted(found.items()):
+    for key, (_, reports) in found.items():
         for ex, ev in reports:
-            occ = (ex.doc_id, ev.sent, ev.trigger, ev.kind)
-            if occ in first:
-                a, b = root(first[occ]), root(key)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
-            else:
-                first[occ] = key
+            occurrence = (ex.doc_id, ev.sent, ev.trigger, ev.kind)
+            links.add_edge(first.setdefault(occurrence, key), key)
     merged: dict[str, tuple[str | None, list[Report]]] = {}
-    for key in sorted(found):
-        date, reports = found[key]
-        r = root(key)
-        if r in merged:
-            d0, rs = merged[r]
-            finer = date if date and (not d0 or len(date) > len(d0)) else d0
-            merged[r] = (finer, rs + reports)
-        else:
-            merged[r] = (date, list(reports))
+    for group in nx.connected_components(links):
+        keys = sorted(group)
+        dates = [d for k in keys if (d := found[k][0])]
+        merged[keys[0]] = (
+            max(dates, key=len) if dates else None,
+            [r for k in keys for r in found[k][1]],
+        )
     return merged
 
 
