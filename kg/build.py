@@ -161,14 +161,21 @@ def _extract_local(
     workers: int,
     progress: Progress | None,
 ) -> Iterator[Extraction]:
-    from kg.extract import Extractor
-
     if not articles:  # nothing to extract: do not even load the model
         return
     # a handful of changed articles does not pay for starting worker processes
     n_process = max(1, min(workers, math.ceil(len(articles) / batch_size)))
-    extractor = Extractor(gazetteer, lexicon, model)
-    runs = extractor.run(articles, batch_size=batch_size, n_process=n_process)
+    runs: Iterator[Extraction]
+    if n_process > 1:  # workers run kg's rules too and send back records (kg.parallel)
+        from kg.parallel import extract_parallel
+
+        runs = extract_parallel(
+            articles, gazetteer, lexicon, model=model, workers=n_process, batch_size=batch_size
+        )
+    else:
+        from kg.extract import Extractor
+
+        runs = Extractor(gazetteer, lexicon, model).run(articles, batch_size=batch_size)
     for n, ex in enumerate(runs, 1):
         if progress is not None:
             progress(n, len(articles))

@@ -296,3 +296,18 @@ def test_build_needs_no_spacy_model_name_from_extract():
     from kg.extract import DEFAULT_MODEL as EXTRACT_MODEL
 
     assert DEFAULT_MODEL == EXTRACT_MODEL
+
+
+def test_worker_pool_reports_a_missing_model(seeds_dir: Path):
+    from kg.build import build_triples
+
+    with pytest.raises(BuildError, match="no_such_model"):
+        build_triples([seeds_dir], workers=2, batch_size=2, model="no_such_model")
+
+
+def test_view_reads_the_same_from_triples_as_from_rdflib(seeds_dir: Path):
+    from kg.build import build_triples
+    from kg.viz.read import read_view_data
+
+    triples, _ = build_triples([seeds_dir])
+    assert read_view_data(triples) == read_view_data(triples.to_rdflib())  # type: ignore[arg-type]
