@@ -114,13 +114,25 @@ class BuildResult:
         )
 
 
+#: Libraries whose version can change the bytes of an output (Turtle writer, view, layout).
+_OUTPUT_LIBRARIES = ("pyoxigraph", "rdflib", "networkx", "igraph", "pyvis", "numpy")
+
+
 @lru_cache(maxsize=1)
 def _code_fingerprint() -> bytes:
-    """A digest of kg's own files (code, data, view assets, ontology): outputs depend on all."""
+    """A digest of kg's own files (code, data, view assets, ontology) and of the versions of
+    the libraries that write outputs: the outputs depend on all of them."""
+    from importlib import metadata
+
     from kg.resources import ontology_dir
 
     pkg = Path(__file__).resolve().parent
     digest = hashlib.blake2b(digest_size=16)
+    for name in _OUTPUT_LIBRARIES:
+        try:
+            digest.update(f"{name}={metadata.version(name)}\0".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{name}=none\0".encode())
     files = [p for p in pkg.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
     files += [p for p in ontology_dir().rglob("*") if p.is_file()]
     for path in sorted(files):
