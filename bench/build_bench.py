@@ -59,18 +59,20 @@ def _run_spacy(corpus: Path, workers: int, batch_size: int) -> dict[str, Any]:
 
 
 def _run_kg(
-    corpus: Path, workers: int, batch_size: int, engine: str, out: str | None
+    corpus: Path, workers: int, batch_size: int, engine: str, out: str | None, html: bool = False
 ) -> dict[str, Any]:
-    """`kg build --no-html` as the library runs it, with the cache in `out` when given."""
-    from kg.build import build, build_graph, write_outputs
+    """`kg build` (`--no-html` unless `html`) as the library runs it, with the cache in `out`."""
+    from kg.build import build, build_triples, write_outputs
 
     started = time.perf_counter()
     if out:
         result = build(
-            [corpus], out, html=False, workers=workers, batch_size=batch_size, engine=engine
+            [corpus], out, html=html, workers=workers, batch_size=batch_size, engine=engine
         )
     else:
-        graph, result = build_graph([corpus], workers=workers, batch_size=batch_size, engine=engine)
+        graph, result = build_triples(
+            [corpus], workers=workers, batch_size=batch_size, engine=engine
+        )
         with tempfile.TemporaryDirectory() as tmp:
             mark = time.perf_counter()
             write_outputs(graph, result, Path(tmp), html=False)
@@ -94,6 +96,7 @@ def measure(
     batch_size: int = 16,
     engine: str = "local",
     out: str | None = None,
+    html: bool = False,
 ) -> dict[str, Any]:
     """Run one measurement in a fresh interpreter and return its figures."""
     args = [
@@ -113,6 +116,8 @@ def measure(
     ]
     if out:
         args += ["--out", out]
+    if html:
+        args += ["--html"]
     started = time.perf_counter()
     proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
@@ -187,6 +192,20 @@ def _memory_and_incremental(
         runs["incremental"] = measure(
             "kg", large_dir, workers=2, batch_size=batch_size, out=str(out)
         )
+        # the same with the HTML view, as a plain `kg build SRC --out DIR` makes it (the first
+        # rebuild wrote no view; this one changes the article again, so it re-extracts it)
+        lines[longest] += " Officials declined to comment."
+        first.write_text("\n".join(lines), encoding="utf-8")
+        runs["incremental_html"] = measure(
+            "kg", large_dir, workers=2, batch_size=batch_size, out=str(out), html=True
+        )
+        first.write_text(original, encoding="utf-8")
+        runs["restored_html"] = measure(
+            "kg", large_dir, workers=2, batch_size=batch_size, out=str(out), html=True
+        )  # the original again: its cache entry was replaced, so it is extracted once more
+        runs["unchanged_html"] = measure(
+            "kg", large_dir, workers=2, batch_size=batch_size, out=str(out), html=True
+        )  # nothing changed: nothing to extract
     finally:
         first.write_text(original, encoding="utf-8")
 
@@ -207,11 +226,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--engine", default="local", help=argparse.SUPPRESS)
     parser.add_argument("--out", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--html", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one == "spacy":
         figures = _run_spacy(args.corpus, args.workers, args.batch_size)
     elif args.one == "kg":
-        figures = _run_kg(args.corpus, args.workers, args.batch_size, args.engine, args.out)
+        figures = _run_kg(
+            args.corpus, args.workers, args.batch_size, args.engine, args.out, args.html
+        )
     else:
         args.work.mkdir(parents=True, exist_ok=True)
         report = run_all(

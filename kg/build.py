@@ -16,6 +16,7 @@ never leaves a half-written `exports/`.
 from __future__ import annotations
 
 import gc
+import hashlib
 import json
 import math
 import os
@@ -24,7 +25,8 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
+from functools import lru_cache
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -33,7 +35,7 @@ from rdflib.namespace import RDF
 
 from kg import __version__
 from kg.errors import BuildError
-from kg.ingest import load_corpus
+from kg.ingest import Corpus, load_corpus
 from kg.lexicon import Gazetteer, Lexicon, load_gazetteer, load_lexicon
 from kg.model import Article, Extraction
 from kg.rdf.graph import graph_triples
@@ -96,16 +98,68 @@ class BuildResult:
     cache_pruned: int = 0
     cache_warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    inputs: str = ""  # digest of what the outputs depend on (`inputs_digest`)
+    output_digests: dict[str, str] = field(default_factory=dict)  # file name -> blake2b
+    reused: bool = False  # inputs and outputs unchanged since the last build: nothing rewritten
 
     def summary(self) -> str:
         skipped = f", {len(self.skipped)} skipped" if self.skipped else ""
         cached = f", {self.cache_hits} from cache" if self.cache is not None else ""
+        if self.reused:
+            cached += "; unchanged since the last build, outputs kept"
         return (
             f"{self.articles} articles read{skipped}, {len(self.duplicates)} near-duplicates, "
             f"{self.actors} actors, {self.relations} relations ({self.statements} claims), "
             f"{self.events} events, {self.triples} triples in {self.seconds:.1f}s "
             f"({self.extracted} extracted{cached})"
         )
+
+
+#: Libraries whose version can change the bytes of an output (Turtle writer, view, layout).
+_OUTPUT_LIBRARIES = ("pyoxigraph", "rdflib", "networkx", "igraph", "pyvis", "numpy")
+
+
+@lru_cache(maxsize=1)
+def _code_fingerprint() -> bytes:
+    """A digest of kg's own files (code, data, view assets, ontology) and of the versions of
+    the libraries that write outputs: the outputs depend on all of them."""
+    from importlib import metadata
+
+    from kg.resources import ontology_dir
+
+    pkg = Path(__file__).resolve().parent
+    digest = hashlib.blake2b(digest_size=16)
+    for name in _OUTPUT_LIBRARIES:
+        try:
+            digest.update(f"{name}={metadata.version(name)}\0".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{name}=none\0".encode())
+    files = [p for p in pkg.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    files += [p for p in ontology_dir().rglob("*") if p.is_file()]
+    for path in sorted(files):
+        digest.update(str(path.relative_to(path.parents[1])).encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.digest()
+
+
+def inputs_digest(corpus: Corpus, pipeline: str) -> str:
+    """What a build's outputs depend on: kg's code and data, the pipeline fingerprint
+    (`kg.cache`), and every article and skipped file as ingest read them.
+
+    Two builds with the same digest (and the same `html` choice) write the same files, so a
+    rebuild of an unchanged corpus can keep the outputs in place (`build`).
+    """
+    digest = hashlib.blake2b(_code_fingerprint() + pipeline.encode(), digest_size=16)
+    for article in corpus.articles:
+        digest.update(repr(article).encode("utf-8", "surrogatepass") + b"\0")
+    for skipped in corpus.skipped:
+        digest.update(repr(skipped).encode("utf-8", "surrogatepass") + b"\0")
+    return digest.hexdigest()
+
+
+def _file_digest(path: Path) -> str:
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
 
 
 @contextmanager
@@ -162,14 +216,21 @@ def _extract_local(
     workers: int,
     progress: Progress | None,
 ) -> Iterator[Extraction]:
-    from kg.extract import Extractor
-
     if not articles:  # nothing to extract: do not even load the model
         return
     # a handful of changed articles does not pay for starting worker processes
     n_process = max(1, min(workers, math.ceil(len(articles) / batch_size)))
-    extractor = Extractor(gazetteer, lexicon, model)
-    runs = extractor.run(articles, batch_size=batch_size, n_process=n_process)
+    runs: Iterator[Extraction]
+    if n_process > 1:  # workers run kg's rules too and send back records (kg.parallel)
+        from kg.parallel import extract_parallel
+
+        runs = extract_parallel(
+            articles, gazetteer, lexicon, model=model, workers=n_process, batch_size=batch_size
+        )
+    else:
+        from kg.extract import Extractor
+
+        runs = Extractor(gazetteer, lexicon, model).run(articles, batch_size=batch_size)
     for n, ex in enumerate(runs, 1):
         if progress is not None:
             progress(n, len(articles))
@@ -266,6 +327,25 @@ def build_graph(
 
 
 def build_triples(
+    sources: Sequence[str | Path], **options: object
+) -> tuple[Triples, BuildResult]:
+    """Build the graph of the articles under `sources` (files or folders) in memory.
+
+    Files larger than `max_bytes` are skipped (or refused with `strict`).
+
+    `cache` is a folder of stored extractions (None: extract everything, store nothing);
+    `engine="dask"` extracts on the Dask scheduler at `scheduler`, or on a local cluster of
+    `workers` processes when no address is given.
+
+    >>> triples, result = build_triples(["seeds"], workers=2)  # doctest: +SKIP
+    """
+    graph, result = _build(sources, **options)  # type: ignore[arg-type]
+    if graph is None:  # only when `reuse` was given, which build_triples never does
+        raise BuildError("internal error: no graph built")
+    return graph, result
+
+
+def _build(
     sources: Sequence[str | Path],
     *,
     model: str = DEFAULT_MODEL,
@@ -278,17 +358,10 @@ def build_triples(
     engine: str = "local",
     scheduler: str | None = None,
     max_bytes: int = 20_000_000,
-) -> tuple[Triples, BuildResult]:
-    """Build the graph of the articles under `sources` (files or folders) in memory.
-
-    Files larger than `max_bytes` are skipped (or refused with `strict`).
-
-    `cache` is a folder of stored extractions (None: extract everything, store nothing);
-    `engine="dask"` extracts on the Dask scheduler at `scheduler`, or on a local cluster of
-    `workers` processes when no address is given.
-
-    >>> triples, result = build_triples(["seeds"], workers=2)  # doctest: +SKIP
-    """
+    reuse: str | None = None,
+) -> tuple[Triples | None, BuildResult]:
+    """`build_triples`, stopping after ingest (graph None) when the inputs digest is `reuse`."""
+    from kg.cache import pipeline_fingerprint
     from kg.ingest.cache import INGEST_FILE, IngestCache
 
     started = time.perf_counter()
@@ -305,6 +378,11 @@ def build_triples(
         timings["ingest"] = time.perf_counter() - started
 
         result = BuildResult(model=model)
+        result.inputs = inputs_digest(corpus, pipeline_fingerprint(model, gaz_paths))
+        if reuse is not None and result.inputs == reuse:
+            result.timings = {k: round(v, 3) for k, v in timings.items()}
+            result.seconds = time.perf_counter() - started
+            return None, result
         mark = time.perf_counter()
         extractions = extract_articles(
             corpus.articles, gazetteer, lexicon, model=model, gazetteers=gaz_paths,
@@ -402,6 +480,7 @@ def write_outputs(
                 result.timings["html"] = round(time.perf_counter() - mark, 3)
                 names.append(HTML_FILE)
             result.outputs = [str(out / n) for n in [*names, SUMMARY_FILE]]
+            result.output_digests = {n: _file_digest(staging / n) for n in names}
             (staging / SUMMARY_FILE).write_text(
                 json.dumps({"kg_version": __version__, **asdict(result)}, indent=2) + "\n",
                 encoding="utf-8",
@@ -424,19 +503,72 @@ def build(
     html: bool = True,
     **options: object,
 ) -> BuildResult:
-    """Build the graph of `sources` and write it to `out` (see `build_graph` for options).
+    """Build the graph of `sources` and write it to `out` (see `build_triples` for options).
 
     `cache=True` keeps extractions in `<out>/.kg-cache/`, so the next build into the same
     folder only re-extracts what changed; a path puts them there instead; False turns the
-    cache off.
+    cache off. With the cache on, a rebuild whose inputs (`inputs_digest`) are those of the
+    outputs in `out`, which nobody changed since (their digests are in build.json), keeps them
+    and rewrites build.json only: an unchanged corpus costs one ingest.
     """
     out = Path(out)
     folder = out / CACHE_DIR if cache is True else (None if cache is False else Path(cache))
     started = time.perf_counter()
-    graph, result = build_triples(sources, cache=folder, **options)  # type: ignore[arg-type]
+    reuse = _reusable(out, html, folder) if folder is not None else None
+    graph, result = _build(sources, cache=folder, reuse=reuse, **options)  # type: ignore[arg-type]
+    if graph is None:
+        return _keep_outputs(out, result, started)
     mark = time.perf_counter()
     with gc_paused():
         write_outputs(graph, result, out, html=html, cache=folder)
     result.timings["write"] = round(time.perf_counter() - mark, 3)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _reusable(out: Path, html: bool, cache: Path) -> str | None:
+    """The inputs digest of the build in `out`, if its outputs are there as it wrote them and
+    it used the same cache folder (so the cache holds what a later rebuild will need)."""
+    try:
+        last = json.loads((out / SUMMARY_FILE).read_text(encoding="utf-8"))
+        if not isinstance(last, dict) or last.get("kg_version") != __version__:
+            return None
+        if last.get("cache") != str(cache):
+            return None
+        digests = last.get("output_digests") or {}
+        for name in [GRAPH_FILE, *([HTML_FILE] if html else [])]:
+            if name not in digests or _file_digest(out / name) != digests[name]:
+                return None  # missing, edited, or not made by the last build
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None
+    inputs = last.get("inputs")
+    return inputs if isinstance(inputs, str) and inputs else None
+
+
+def _keep_outputs(out: Path, result: BuildResult, started: float) -> BuildResult:
+    """Finish a build whose outputs are already in place: the last summary, this run's times."""
+    last = json.loads((out / SUMMARY_FILE).read_text(encoding="utf-8"))
+    names = {f.name for f in fields(BuildResult)}
+    kept = BuildResult(**{k: v for k, v in last.items() if k in names})
+    kept.cache_hits, kept.extracted = kept.cache_hits + kept.extracted, 0
+    kept.cache_pruned, kept.cache_warnings = 0, []
+    kept.timings, kept.reused = result.timings, True
+    kept.seconds = time.perf_counter() - started
+    text = json.dumps({"kg_version": __version__, **asdict(kept)}, indent=2) + "\n"
+    with _locked(out):
+        try:
+            _write_atomic(out / SUMMARY_FILE, text)
+        except OSError as e:
+            raise BuildError(f"{out}: cannot write the build summary: {e}") from e
+    return kept
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

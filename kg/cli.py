@@ -108,12 +108,11 @@ def build(
         TimeRemainingColumn,
     )
 
-    from kg.build import CACHE_DIR, build_triples, gc_paused, write_outputs
+    from kg.build import build as run_build
     from kg.cache import CacheWarning
 
     if scheduler and engine != "dask":
         raise KGError("--scheduler needs --engine dask")
-    folder = None if no_cache else (cache or out / CACHE_DIR)
     # The bar (articles/s, ETA) is drawn only on a terminal and for at least 50 articles to
     # extract, so pipes, CI logs and small or cached builds stay quiet.
     bar = Progress(
@@ -129,14 +128,17 @@ def build(
             bar.add_task("extract", total=total, rate="")
         task = bar.tasks[0]
         bar.update(task.id, completed=done, rate=f"{task.speed or 0:.1f} articles/s")
+        if done >= total:
+            bar.stop()  # the graph is built and written after the last article
 
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", CacheWarning)
-            graph, result = build_triples(
-                sources, model=model, gazetteers=gazetteer, batch_size=batch_size,
-                workers=workers, strict=strict, progress=progress, cache=folder, engine=engine,
-                scheduler=scheduler, max_bytes=max_bytes,
+            result = run_build(
+                sources, out, cache=False if no_cache else (cache or True), html=html,
+                model=model, gazetteers=gazetteer, batch_size=batch_size, workers=workers,
+                strict=strict, progress=progress, engine=engine, scheduler=scheduler,
+                max_bytes=max_bytes,
             )  # fmt: skip
     except KeyboardInterrupt:
         err.print("[bold red]interrupted[/]: earlier outputs were left as they were")
@@ -151,15 +153,9 @@ def build(
             warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     for path, reason in result.skipped:
         err.print(f"[yellow]skipped[/] {escape(path)}: {escape(reason)}", soft_wrap=True)
-    try:
-        with gc_paused():
-            write_outputs(graph, result, out, html=html, cache=folder)
-    except KeyboardInterrupt:
-        err.print("[bold red]interrupted[/]: earlier outputs were left as they were")
-        raise typer.Exit(130) from None
     err.print(escape(result.summary()), soft_wrap=True)
     for path in result.outputs:
-        err.print(f"  wrote {escape(path)}", soft_wrap=True)
+        err.print(f"  {'kept' if result.reused else 'wrote'} {escape(path)}", soft_wrap=True)
 
 
 # --- query, export, serve, push, rank (kg.query) --------------------------------------------

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import threading
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -49,9 +50,11 @@ def _serve(conn: Connection, gazetteer: Gazetteer, lexicon: Lexicon, model: str)
 
 
 def _context() -> Any:
-    # fork starts in milliseconds and needs no importable __main__; spawn where there is none
+    """fork where it is safe (it starts in milliseconds and needs no importable __main__),
+    spawn where there is no fork or where another thread might hold a lock the child needs."""
     methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    safe = "fork" in methods and threading.active_count() == 1
+    return multiprocessing.get_context("fork" if safe else "spawn")
 
 
 class Standby:

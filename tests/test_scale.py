@@ -144,6 +144,7 @@ def test_cli_cache_options(tmp_path: Path, seeds_dir: Path):
     proc = _kg("build", one, "--out", str(out), "--no-html", "--cache", str(cache))
     assert proc.returncode == 0 and "(1 extracted, 0 from cache)" in proc.stderr
     next(cache.glob("*.pkl")).write_bytes(b"junk")
+    (out / "build.json").unlink()  # else the outputs in place are kept and nothing is read
     proc = _kg("build", one, "--out", str(out), "--no-html", "--cache", str(cache))
     assert proc.returncode == 0 and "Traceback" not in proc.stderr
     assert "warning:" in proc.stderr and "(1 extracted, 0 from cache)" in proc.stderr
@@ -296,3 +297,71 @@ def test_build_needs_no_spacy_model_name_from_extract():
     from kg.extract import DEFAULT_MODEL as EXTRACT_MODEL
 
     assert DEFAULT_MODEL == EXTRACT_MODEL
+
+
+def test_worker_pool_reports_a_missing_model(seeds_dir: Path):
+    from kg.build import build_triples
+
+    with pytest.raises(BuildError, match="no_such_model"):
+        build_triples([seeds_dir], workers=2, batch_size=2, model="no_such_model")
+
+
+def test_view_reads_the_same_from_triples_as_from_rdflib(seeds_dir: Path):
+    from kg.build import build_triples
+    from kg.viz.read import read_view_data
+
+    triples, _ = build_triples([seeds_dir])
+    assert read_view_data(triples) == read_view_data(triples.to_rdflib())  # type: ignore[arg-type]
+
+
+def test_unchanged_rebuild_keeps_the_outputs(corpus: Path, tmp_path: Path):
+    from kg.build import build
+
+    out = tmp_path / "out"
+    first = build([corpus], out)
+    assert not first.reused and first.output_digests.keys() == {"graph.ttl", "graph.html"}
+    files = {name: (out / name).read_bytes() for name in ("graph.ttl", "graph.html")}
+    stamp = (out / "graph.ttl").stat().st_mtime_ns
+    again = build([corpus], out)
+    assert again.reused and again.extracted == 0 and "outputs kept" in again.summary()
+    assert (again.actors, again.triples) == (first.actors, first.triples)
+    assert (out / "graph.ttl").stat().st_mtime_ns == stamp
+    assert {name: (out / name).read_bytes() for name in files} == files
+    assert '"reused": true' in (out / "build.json").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("what", ["edited output", "deleted view", "changed article", "no cache"])
+def test_rebuild_writes_again_when_anything_differs(corpus: Path, tmp_path: Path, what: str):
+    from kg.build import build
+
+    out = tmp_path / "out"
+    build([corpus], out)
+    turtle = (out / "graph.ttl").read_bytes()
+    if what == "edited output":
+        (out / "graph.ttl").write_bytes(turtle + b"# edited\n")
+    elif what == "deleted view":
+        (out / "graph.html").unlink()
+    elif what == "changed article":
+        changed = corpus / "003_bb57ecc43a8628e0.txt"
+        changed.write_text(
+            changed.read_text(encoding="utf-8").replace("Hezbollah", "Hizbullah"),
+            encoding="utf-8",
+        )
+    result = build([corpus], out, cache=what != "no cache")
+    assert not result.reused and (out / "graph.html").exists()
+    if what != "changed article":
+        assert (out / "graph.ttl").read_bytes() == turtle
+    else:
+        assert result.extracted >= 1 and b"Hizbullah" in (out / "graph.ttl").read_bytes()
+
+
+def test_view_then_no_view_then_view(corpus: Path, tmp_path: Path):
+    from kg.build import build
+
+    out = tmp_path / "out"
+    build([corpus], out, html=False)
+    assert not (out / "graph.html").exists()
+    assert build([corpus], out, html=False).reused
+    result = build([corpus], out, html=True)  # the view was never written: not reusable
+    assert not result.reused and (out / "graph.html").exists()
+    assert build([corpus], out, html=False).reused  # an existing view does no harm

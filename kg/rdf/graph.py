@@ -130,7 +130,7 @@ def _add_document(g: Triples, article: Article, reference: str | None = None) ->
 
 
 def _add_sentence(g: Triples, ex: Extraction, n: int) -> str:
-    s = f"<{_KGR}doc/{slug(ex.doc_id)}/s{n}>"
+    s = f"{_doc(ex.doc_id)[:-1]}/s{n}>"  # the document's IRI (cached) and /s<n>
     if not g.has_subject(s):
         g.add(s, _TYPE, _kg("Sentence"))
         g.add(s, _kg("text"), literal(ex.sentences[n]))
