@@ -152,3 +152,13 @@ def test_no_reference_is_invented_without_evidence(tmp_path: Path):
     assert not list(graph.query("SELECT ?r WHERE { ?d kg:referenceDate ?r }"))
     assert not list(graph.query("""
         SELECT ?date WHERE { ?e kg:agent/rdfs:label "Ali Khamenei" ; kg:date ?date }"""))
+
+
+def test_a_date_in_a_relative_clause_dates_only_that_clause(extractor: Extractor):
+    text = ("Ali Khamenei warned against talks with the United States, a country that killed "
+            "Qasem Soleimani two years ago.")
+    evs = _events(extractor, text, "2022-02-01")
+    talks = [e for e in evs if e.kind == "Negotiation"]
+    killing = [e for e in evs if e.kind == "Attack"]
+    assert talks and all(e.date is None for e in talks)
+    assert killing and killing[0].date == "2020"

@@ -90,12 +90,35 @@ def _dates_trigger(timex: Timex, trigger: Token) -> bool:
     return head.i == trigger.i or (trigger.dep_ == "relcl" and head.i == trigger.head.i)
 
 
+def _clause(token: Token) -> Token:
+    """The verb heading the clause a token is in."""
+    while token.pos_ not in {"VERB", "AUX"} and token.dep_ != "ROOT":
+        token = token.head
+    return token
+
+
+def _in_scope(timex: Timex, trigger: Token) -> bool:
+    """A date dates the clause it is in and what that clause governs: "In May, X met Y
+    during a visit during which he called for unity" dates the call too, but in "X warned
+    against talks with the U.S., a country that struck him two years ago" the date is the
+    strike's, not the talks'. A participle modifying a noun is part of its clause: "X asked in
+    a piece published on January 26"."""
+    clause = _clause(trigger.doc[timex.root])
+    while clause.dep_ == "acl" and clause.head.i != clause.i:
+        clause = _clause(clause.head)
+    return clause.i == trigger.i or clause in trigger.ancestors
+
+
 def timex_for(trigger: Token, sent: Span) -> int | None:
     """The index of the sentence's date expression nearest to the trigger (one that the
     trigger governs first), or None."""
     best: tuple[int, int] | None = None
     for n, timex in enumerate(doc_timexes(sent.doc)):
-        if timex.sent_start != sent.start or not _dates_trigger(timex, trigger):
+        if (
+            timex.sent_start != sent.start
+            or not _dates_trigger(timex, trigger)
+            or not _in_scope(timex, trigger)
+        ):
             continue
         root = sent.doc[timex.root]
         distance = 0 if trigger in root.ancestors else abs(root.i - trigger.i)
