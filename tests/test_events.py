@@ -117,3 +117,21 @@ def test_abstract_noun_is_no_agent(extract) -> None:
 
 def test_transitive_demonstrate_is_no_protest(extract) -> None:
     assert not kinds(extract("The report demonstrated the scale of the damage."))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # causative "have X killed": X undergoes it, the subject of "have" causes it
+        ("Iran had Salman Rushdie killed.", ("Attack", "Iran", "Salman Rushdie")),
+        # "deliver a blow" is an attack, "deliver a speech" no aid
+        ("The United States delivered a heavy blow to Hezbollah.",
+         ("Attack", "United States", "Hezbollah")),
+    ],
+)
+def test_causative_and_light_objects(extract, text, expected):
+    assert expected in kinds(extract(text))
+
+
+def test_delivering_a_speech_is_no_aid(extract):
+    assert not [k for k in kinds(extract("Ali Khamenei delivered a speech in Qom.")) if k[0] == "Aid"]

@@ -324,6 +324,8 @@ def verb_events(
         passive = sx.is_passive(verb) and not spec.get("passive_subject_is_agent")
         if passive:
             agents = participants(sx.pobjs(verb, ["by"]), doc_id, index, lexicon)
+            if not agents and sx.is_causative(verb):  # "Iran had the dissident killed"
+                agents = participants(sx.subjects(verb.head), doc_id, index, lexicon)
             patients = sx.passive_patients(verb)
             targets = sx.actors(patients, index)
             if not targets and kind != "Statement":

@@ -151,9 +151,23 @@ def pobjs(token: Token, preps: list[str]) -> list[Token]:
     return out
 
 
+def is_causative(verb: Token) -> bool:
+    """True for the participle of "had the journalist killed", "got him arrested": its
+    subject undergoes the action, and the subject of "have" causes it."""
+    return (
+        verb.tag_ == "VBN"
+        and verb.dep_ in {"ccomp", "xcomp"}
+        and verb.head.lemma_ in {"have", "get"}
+        and not any(c.dep_ in {"aux", "auxpass"} for c in verb.children)
+        and any(c.dep_ in SUBJ for c in verb.children)
+    )
+
+
 def is_passive(verb: Token) -> bool:
-    """True for "was appointed", "are funded": the subject undergoes the action."""
-    return any(c.dep_ in PASS_SUBJ or c.dep_ == "auxpass" for c in verb.children)
+    """True for "was appointed", "are funded", "had X killed": the subject undergoes it."""
+    return any(c.dep_ in PASS_SUBJ or c.dep_ == "auxpass" for c in verb.children) or (
+        is_causative(verb)
+    )
 
 
 def passive_patients(verb: Token) -> list[Token]:
@@ -161,6 +175,8 @@ def passive_patients(verb: Token) -> list[Token]:
     funded by Iran"), or the subject carried over a coordination ("who commanded X and was
     killed by Y")."""
     patients = [c for c in verb.children if c.dep_ in PASS_SUBJ]
+    if not patients and is_causative(verb):
+        return [c for c in verb.children if c.dep_ in SUBJ]
     if not patients and verb.dep_ in {"acl", "relcl"}:
         return [verb.head]
     if not patients and verb.dep_ == "conj":

@@ -17,7 +17,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from functools import cache, lru_cache
 
-import networkx as nx
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
@@ -219,14 +218,15 @@ def _add_claim(g: Triples, node: str, ex: Extraction, item: Relation | Event,
         g.add(node, _kg("claimedBy"), _actor(resolution.of[item.claimed_by]))
     if item.attributed_to:
         g.add(node, _kg("attributedTo"), literal(item.attributed_to))
-def _event_key(ev: Event, agent: str | None, target: str | None, text: str,
-               date: str | None = None) -> str:
+def _event_key(kind: str, agents: Sequence[str], targets: Sequence[str], date: str | None,
+               text: str = "") -> str:
     """One real event reported in several articles (or sentences) is one node: the key is what
     happened, who did it to whom, and when, if the text says when. Statements are keyed by
     their words too: two different quotes of one speaker are two statements."""
-    if ev.kind == "Statement":
-        return digest(ev.kind, agent or "", text)
-    return digest(ev.kind, agent or "", target or "", date or "")
+    who, whom = "|".join(agents), "|".join(targets)
+    if kind == "Statement":
+        return digest(kind, who, text)
+    return digest(kind, who, whom, date or "")
 
 
 def _participants(ev: Event, resolution: Resolution) -> tuple[str | None, str | None]:
@@ -244,34 +244,51 @@ def _compatible(a: str, b: str) -> bool:
 
 
 Report = tuple[Extraction, Event]
+Who = tuple[str, ...]
+
+
+def _occurrences(extractions: list[Extraction], resolution: Resolution
+                 ) -> list[tuple[Who, Who, list[Report]]]:
+    """The reports of each trigger occurrence with all its agents and targets: "X criticized A
+    and B" is one accusation with two targets, "A and B met" one meeting with two agents."""
+    found: dict[tuple, list[Report]] = defaultdict(list)
+    for ex in extractions:
+        for ev in ex.events:
+            found[(ex.doc_id, ev.sent, ev.trigger, ev.kind)].append((ex, ev))
+    out = []
+    for reports in found.values():
+        pairs = [_participants(ev, resolution) for _, ev in reports]
+        agents = tuple(sorted({a for a, _ in pairs if a}))
+        targets = tuple(sorted({t for _, t in pairs if t}))
+        out.append((agents, targets, reports))
+    return out
 
 
 def _group_events(extractions: list[Extraction], resolution: Resolution
                   ) -> dict[str, tuple[str | None, list[Report]]]:
     """Reports of one real event, keyed; with the event's date (the most precise one given).
 
-    Reports of the same kind, agent and target whose dates refine one another ("in 2020",
-    "the January 2020 drone strike") are one event dated at the finer precision, unless the
-    coarse date fits two different finer ones. A dated report with a target but no known agent
-    ("the strike that killed Soleimani") joins the one event it can be, or is left out.
+    Occurrences of the same kind, agents and targets whose dates refine one another ("in
+    2020", "the January 2020 drone strike") are one event dated at the finer precision, unless
+    the coarse date fits two different finer ones. A dated occurrence with targets but no
+    known agent ("the strike that killed Soleimani") joins the one event it can be, or is left
+    out: "the attack" with no known attacker says nothing a graph can use.
     """
     found: dict[str, tuple[str | None, list[Report]]] = {}
-    dated: dict[tuple[str, str, str | None], list[list]] = defaultdict(list)
-    agentless: list[tuple[str, Report]] = []
-    for ex in extractions:
-        for ev in ex.events:
-            agent, target = _participants(ev, resolution)
-            text = _folded(ex.sentences[ev.sent])
-            if agent is None:
-                if ev.date and target is not None and ev.kind != "Statement":
-                    agentless.append((target, (ex, ev)))
-                continue  # "the attack" with no known attacker says nothing a graph can use
-            if ev.kind == "Statement" or not ev.date:
-                key = _event_key(ev, agent, target, text)
-                found.setdefault(key, (None, []))[1].append((ex, ev))
-                continue
-            dated[(ev.kind, agent, target)].append([ev.date, [(ex, ev)]])
-    clusters: dict[tuple[str, str, str | None], list[list]] = {}
+    dated: dict[tuple[str, Who, Who], list[list]] = defaultdict(list)
+    agentless: list[tuple[Who, list[Report]]] = []
+    for agents, targets, reports in _occurrences(extractions, resolution):
+        ex, ev = reports[0]
+        if not agents:
+            if ev.date and targets and ev.kind != "Statement":
+                agentless.append((targets, reports))
+            continue
+        if ev.kind == "Statement" or not ev.date:
+            key = _event_key(ev.kind, agents, targets, None, _folded(ex.sentences[ev.sent]))
+            found.setdefault(key, (None, []))[1].extend(reports)
+            continue
+        dated[(ev.kind, agents, targets)].append([ev.date, list(reports)])
+    clusters: dict[tuple[str, Who, Who], list[list]] = {}
     for group, items in dated.items():
         merged: list[list] = []  # [date, reports]
         for date, reports in sorted(items, key=lambda i: -len(i[0])):
@@ -280,50 +297,28 @@ def _group_events(extractions: list[Extraction], resolution: Resolution
             if same is None and len(fits) == 1:
                 same = fits[0]  # "2020" joins the one "2020-01" event it can be
             if same is None:
-                merged.append([date, list(reports)])
+                merged.append([date, reports])
             else:
                 same[1].extend(reports)
         clusters[group] = merged
-    for target, (ex, ev) in agentless:
+    for targets, reports in agentless:
+        ev = reports[0][1]
         assert ev.date is not None
-        fits = [c for (kind, _, t), cs in clusters.items() if kind == ev.kind and t == target
+        fits = [c for (kind, _, ts), cs in clusters.items()
+                if kind == ev.kind and set(ts) & set(targets)
                 for c in cs if _compatible(c[0], ev.date)]
         if len(fits) == 1:
-            fits[0][1].append((ex, ev))
+            fits[0][1].extend(reports)
             if len(ev.date) > len(fits[0][0]):
                 fits[0][0] = ev.date
-    for (_, agent, target), cs in clusters.items():
+    for (kind, agents, targets), cs in clusters.items():
         for date, reports in cs:
-            key = _event_key(reports[0][1], agent, target, "", date)
-            found[key] = (date, reports)
+            found[_event_key(kind, agents, targets, date)] = (date, reports)
     return found
 
 
-def _one_per_trigger(found: dict[str, tuple[str | None, list[Report]]]
-                     ) -> dict[str, tuple[str | None, list[Report]]]:
-    """Events that share a trigger occurrence are one event: "X criticized A and B" is one
-    accusation with two targets, "A and B met" one meeting with two agents. Keyed by the
-    smallest key of the group, dated with its finest date."""
-    links = nx.Graph()
-    links.add_nodes_from(found)
-    first: dict[tuple, str] = {}
-    for key, (_, reports) in found.items():
-        for ex, ev in reports:
-            occurrence = (ex.doc_id, ev.sent, ev.trigger, ev.kind)
-            links.add_edge(first.setdefault(occurrence, key), key)
-    merged: dict[str, tuple[str | None, list[Report]]] = {}
-    for group in nx.connected_components(links):
-        keys = sorted(group)
-        dates = [d for k in keys if (d := found[k][0])]
-        merged[keys[0]] = (
-            max(dates, key=len) if dates else None,
-            [r for k in keys for r in found[k][1]],
-        )
-    return merged
-
-
 def _add_events(g: Triples, extractions: list[Extraction], resolution: Resolution) -> None:
-    found = _one_per_trigger(_group_events(extractions, resolution))
+    found = _group_events(extractions, resolution)
     for key, (date, reports) in sorted(found.items()):
         _, ev0 = next(((x, v) for x, v in reports if _participants(v, resolution)[0]),
                       reports[0])
