@@ -346,8 +346,10 @@ def verb_events(
             targets = (sx.actors(objs, index) or sx.actors(acts, index)
                        or sx.actors(sx.pobjs(verb, preps), index))
             if not targets and kind != "Statement":
-                for obj in objs:  # "launched an attack on Israel"
-                    targets = sx.actors(sx.pobjs(obj, preps), index)
+                for obj in sx.expand(objs):  # "launched an attack on Israel", "offered
+                    targets = sx.actors(sx.pobjs(obj, preps), index)  # aid and relief to X"
+                    if targets:
+                        break
             if not targets and kind != "Statement":  # "dismissed calls by the senators"
                 targets = _agents_of_nouns(objs + sx.pobjs(verb, ["for"]), index, lexicon)
             if not targets and kind == "Request":  # "demanding that the government resign"
