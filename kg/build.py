@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from filelock import FileLock, Timeout
 from rdflib import Graph
@@ -215,18 +216,23 @@ def _extract_local(
     batch_size: int,
     workers: int,
     progress: Progress | None,
+    pool: Any = None,
 ) -> Iterator[Extraction]:
+    n_process = max(1, min(workers, math.ceil(len(articles) / batch_size)))
+    if pool is not None and n_process == 1:  # started for a big build that turned out small
+        pool.terminate()
+        pool = None
     if not articles:  # nothing to extract: do not even load the model
         return
     # a handful of changed articles does not pay for starting worker processes
-    n_process = max(1, min(workers, math.ceil(len(articles) / batch_size)))
     runs: Iterator[Extraction]
     if n_process > 1:  # workers run kg's rules too and send back records (kg.parallel)
         from kg.parallel import extract_parallel
 
         runs = extract_parallel(
-            articles, gazetteer, lexicon, model=model, workers=n_process, batch_size=batch_size
-        )
+            articles, gazetteer, lexicon, model=model, workers=n_process, batch_size=batch_size,
+            pool=pool,
+        )  # fmt: skip
     else:
         from kg.extract import Extractor
 
@@ -252,6 +258,7 @@ def extract_articles(
     progress: Progress | None = None,
     result: BuildResult | None = None,
     standby: Standby | None = None,
+    pool: Any = None,
 ) -> list[Extraction]:
     """The extraction of every article, in corpus order, from the cache or the pipeline.
 
@@ -259,7 +266,8 @@ def extract_articles(
     the entries of articles no longer in the corpus are pruned. Counts go into `result`.
     The order matters: resolution breaks ties by it, so every engine gives the same graph.
     A `standby` process (`kg.standby`) extracts a handful of misses, when there are no more
-    than one process would take; otherwise it is stopped.
+    than one process would take; otherwise it is stopped. A `pool` (`kg.parallel.start_pool`)
+    is used for local extraction with several workers, or terminated.
     """
     from kg.cache import ExtractionCache, pipeline_fingerprint
 
@@ -277,6 +285,9 @@ def extract_articles(
     )
     if standby is not None and not use_standby:
         standby.close()  # nothing to extract, or more than one process should take
+    if pool is not None and (engine != "local" or use_standby or not todo):
+        pool.terminate()
+        pool = None
     if use_standby:
         fresh = _extract_standby(standby, todo, batch_size, progress)  # type: ignore[arg-type]
     elif engine == "dask" and todo:
@@ -289,19 +300,25 @@ def extract_articles(
     else:
         fresh = _extract_local(
             todo, gazetteer, lexicon, model=model, batch_size=batch_size, workers=workers,
-            progress=progress,
+            progress=progress, pool=pool,
         )  # fmt: skip
     extractions: list[Extraction] = []
-    for article, cached in zip(articles, found, strict=True):
-        ex = cached
-        if ex is None:
-            ex = next(fresh, None)
-            if ex is None or ex.doc_id != article.id:
-                got = ex.doc_id if ex is not None else "nothing"
-                raise BuildError(f"extraction out of step at article {article.id!r}: got {got}")
-            if store is not None:
-                store.put(article, ex)
-        extractions.append(ex)
+    try:
+        for article, cached in zip(articles, found, strict=True):
+            ex = cached
+            if ex is None:
+                ex = next(fresh, None)
+                if ex is None or ex.doc_id != article.id:
+                    got = ex.doc_id if ex is not None else "nothing"
+                    raise BuildError(
+                        f"extraction out of step at article {article.id!r}: got {got}"
+                    )
+                if store is not None:
+                    store.put(article, ex)
+            extractions.append(ex)
+    finally:
+        if hasattr(fresh, "close"):
+            fresh.close()  # stops worker processes now, not when the generator is collected
     result.extracted = len(todo)
     result.engine, result.workers = engine, workers
     if store is not None:
@@ -370,16 +387,25 @@ def _build(
     gazetteer = load_gazetteer(gaz_paths)
     lexicon = load_lexicon()
     standby = _start_standby(cache, engine, gazetteer, lexicon, model)
+    pool = None
+    if standby is None and engine == "local" and workers > 1 and reuse is None:
+        from kg.parallel import start_pool  # a first build: the workers load during ingest
+
+        pool = start_pool(gazetteer, lexicon, model, workers)
     try:
         ingest_cache = IngestCache(Path(cache) / INGEST_FILE if cache is not None else None)
         with gc_paused():
             corpus = load_corpus(sources, strict=strict, max_bytes=max_bytes, cache=ingest_cache)
         ingest_cache.save()
+        del ingest_cache  # ~25 KB an article: not kept through extraction
         timings["ingest"] = time.perf_counter() - started
 
         result = BuildResult(model=model)
         result.inputs = inputs_digest(corpus, pipeline_fingerprint(model, gaz_paths))
         if reuse is not None and result.inputs == reuse:
+            if pool is not None:
+                pool.terminate()
+                pool = None
             result.timings = {k: round(v, 3) for k, v in timings.items()}
             result.seconds = time.perf_counter() - started
             return None, result
@@ -387,12 +413,15 @@ def _build(
         extractions = extract_articles(
             corpus.articles, gazetteer, lexicon, model=model, gazetteers=gaz_paths,
             batch_size=batch_size, workers=workers, engine=engine, scheduler=scheduler,
-            cache=cache, progress=progress, result=result, standby=standby,
+            cache=cache, progress=progress, result=result, standby=standby, pool=pool,
         )  # fmt: skip
+        pool = None  # extract_articles took it over and closed it
         timings["extract"] = time.perf_counter() - mark
     finally:
         if standby is not None:
             standby.close()
+        if pool is not None:  # an error or interrupt before extraction
+            pool.terminate()
     mark = time.perf_counter()
     with gc_paused():
         resolution = resolve(extractions, gazetteer, lexicon)

@@ -13,6 +13,7 @@ small records; the main process only collects them in corpus order, and never lo
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -21,13 +22,17 @@ from kg.lexicon import Gazetteer, Lexicon
 from kg.model import Article, Extraction
 from kg.standby import _context
 
-__all__ = ["extract_parallel"]
+__all__ = ["extract_parallel", "start_pool"]
 
 #: The worker process's extractor, or the error that kept it from loading.
 _WORKER: dict[str, Any] = {}
 
 
 def _init(gazetteer: Gazetteer, lexicon: Lexicon, model: str) -> None:
+    # A forked worker shares the parent's pages (the corpus, caches) until it writes to them;
+    # the cyclic GC would write to every inherited object on its first full collection, so
+    # they are frozen out of its reach (Python's advice for fork without exec).
+    gc.freeze()
     # An exception escaping a Pool initializer kills the worker and the pool starts another,
     # forever: keep the error and raise it from the first task instead.
     try:
@@ -45,6 +50,15 @@ def _run(task: tuple[list[Article], int]) -> list[Extraction]:
     return list(_WORKER["extractor"].run(articles, batch_size=batch_size))
 
 
+def start_pool(gazetteer: Gazetteer, lexicon: Lexicon, model: str, workers: int) -> Any:
+    """A pool of `workers` processes that start loading the pipeline at once.
+
+    A first build starts it before ingest, so that loading the model (~2 s a process) runs
+    on the cores ingest leaves idle instead of after it. Close it with `terminate()`.
+    """
+    return _context().Pool(workers, initializer=_init, initargs=(gazetteer, lexicon, model))
+
+
 def extract_parallel(
     articles: Sequence[Article],
     gazetteer: Gazetteer,
@@ -53,19 +67,22 @@ def extract_parallel(
     model: str,
     workers: int,
     batch_size: int = 16,
+    pool: Any = None,
 ) -> Iterator[Extraction]:
     """Extract `articles` in `workers` processes, yielding records in the order given.
 
     Tasks are one batch each, so both workers stay busy to the end; results stream back in
-    order (`imap`), so memory holds only the records, as with `nlp.pipe`.
+    order (`imap`), so memory holds only the records, as with `nlp.pipe`. `pool` is one made
+    by `start_pool` (it is terminated at the end), else one is started here.
     """
     chunks = [list(articles[i : i + batch_size]) for i in range(0, len(articles), batch_size)]
     if not chunks:
+        if pool is not None:
+            pool.terminate()
         return
-    ctx = _context()
-    with ctx.Pool(
-        min(workers, len(chunks)), initializer=_init, initargs=(gazetteer, lexicon, model)
-    ) as pool:
+    if pool is None:
+        pool = start_pool(gazetteer, lexicon, model, min(workers, len(chunks)))
+    with pool:  # terminates the workers on the way out, also on an error or interrupt
         try:
             for found in pool.imap(_run, ((chunk, batch_size) for chunk in chunks)):
                 yield from found

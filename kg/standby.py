@@ -14,6 +14,7 @@ terminated unused, having cost only idle CPU time.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import threading
 from multiprocessing.connection import Connection
@@ -28,6 +29,7 @@ __all__ = ["Standby"]
 
 def _serve(conn: Connection, gazetteer: Gazetteer, lexicon: Lexicon, model: str) -> None:
     """Runs in the child: load the pipeline, wait for one batch of articles, send it back."""
+    gc.freeze()  # inherited objects stay shared with the parent (see kg.parallel._init)
     try:
         from kg.extract import Extractor
 
