@@ -439,12 +439,12 @@ def _build(
         (a.id, a.duplicate_of, a.similarity or 0.0) for a in corpus.articles if a.duplicate_of
     ]
     result.shared_blocks = sum(1 for a in corpus.articles if a.derived_from)
-    rdf_type = f"<{RDF.type}>"
-    result.actors = len(graph.subjects_of(rdf_type, f"<{KG.Actor}>"))
-    result.relations = sum(graph.count(f"<{KG[prop]}>") for prop in RELATION_PROPERTIES)
-    result.statements = len(graph.subjects_of(rdf_type, f"<{RDF.Statement}>"))
-    result.events = len(graph.subjects_of(rdf_type, f"<{KG.Event}>"))
-    result.triples = len(graph)
+    predicates, types = graph.tally()
+    result.actors = types[f"<{KG.Actor}>"]
+    result.relations = sum(predicates[f"<{KG[prop]}>"] for prop in RELATION_PROPERTIES)
+    result.statements = types[f"<{RDF.Statement}>"]
+    result.events = types[f"<{KG.Event}>"]
+    result.triples = sum(predicates.values())
     result.timings = {k: round(v, 3) for k, v in timings.items()}
     result.seconds = time.perf_counter() - started
     return graph, result

@@ -14,6 +14,10 @@ than one per key) means a changed article overwrites its own entry, and pruning 
 the files of ids that are not in the corpus any more": the cache never grows past the corpus.
 The id is part of the key because an `Extraction` records it (`doc_id` on every mention).
 
+The same folder holds the other caches of a rebuild, each one file and each keyed by content:
+`ingest.marshal` (per-file cleaning, `kg.ingest.cache`) and `turtle-blocks.marshal` (the Turtle
+text of each subject, `kg.rdf.turtle`). `prune` leaves them alone.
+
 Entries are pickles written atomically (temporary file, then `os.replace`). A cache folder is
 trusted like the code itself: do not point `--cache` at files from someone else. An entry
 that cannot be read or does not hold an `Extraction` is a miss, reported as a `CacheWarning`,

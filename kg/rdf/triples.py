@@ -16,6 +16,7 @@ callers; the Turtle writer (`kg.rdf.io`) reads the strings directly.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from functools import lru_cache
 
@@ -27,6 +28,7 @@ __all__ = ["Triples", "iri", "literal", "typed", "integer", "to_term"]
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _INTEGER = f"<{_XSD}integer>"
+_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 _LITERAL = re.compile(r'"(.*)"(?:\^\^<([^>]*)>)?', re.S)
 _UNESCAPE = re.compile(r"\\(.)", re.S)
 _UNESCAPED = {"n": "\n", "r": "\r", '"': '"', "\\": "\\"}
@@ -89,6 +91,19 @@ class Triples:
         for s, po in self.by_subject.items():
             for p, o in po:
                 yield s, p, o
+
+    def tally(self) -> tuple[Counter[str], Counter[str]]:
+        """How many triples each predicate has, and how many subjects each rdf:type.
+
+        One pass without building the predicate index: a build counts its actors, relations
+        and events this way even when nothing else needs the index.
+        """
+        predicates: Counter[str] = Counter()
+        types: Counter[str] = Counter()
+        for po in self.by_subject.values():
+            predicates.update(p for p, _ in po)
+            types.update(o for p, o in po if p == _TYPE)
+        return predicates, types
 
     def subjects_of(self, p: str, o: str) -> list[str]:
         """The subjects that have `(p, o)`, e.g. every node of one type."""

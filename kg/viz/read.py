@@ -10,6 +10,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 
 from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, SKOS
@@ -19,7 +20,25 @@ from kg.viz.style import ACTOR_KINDS, RELATIONS
 
 __all__ = ["KG", "Doc", "Actor", "Claim", "Relation", "Event", "ViewData", "read_view_data"]
 
-KG = Namespace("https://w3id.org/kg-news/ontology#")
+
+
+class _Terms(Namespace):
+    """A `Namespace` that makes each term once.
+
+    rdflib builds a new `URIRef` on every `KG.text` or `KG[name]`; reading a 5,000-article
+    graph asks ~300k times (0.6 s of a 3.9 s view). The terms are equal either way.
+    """
+
+    def term(self, name: str) -> URIRef:
+        return _term(str(self), name) if isinstance(name, str) else super().term(name)
+
+
+@cache
+def _term(namespace: str, name: str) -> URIRef:
+    return URIRef(namespace + name)
+
+
+KG = _Terms("https://w3id.org/kg-news/ontology#")
 WD = "http://www.wikidata.org/entity/"
 # Class names reach tooltips and filter keys: only plain identifiers are taken from the graph.
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
