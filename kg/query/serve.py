@@ -13,9 +13,11 @@ unless told otherwise. Queries see the union of all graphs as the default graph,
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -119,14 +121,27 @@ def serve(
 ) -> None:
     """Serve the graph read-only until the server exits or the user presses Ctrl-C.
 
-    `on_ready` receives the query endpoint URL once it answers (the CLI prints it).
+    `on_ready` receives the query endpoint URL once it answers (the CLI prints it). SIGTERM
+    stops it like Ctrl-C does: the oxigraph child is stopped and its folder removed, never
+    left running behind a killed `kg serve`.
     """
-    with start_server(graph_path, host, port) as server:
-        if on_ready is not None:
-            on_ready(server.query_url)
-        server.process.wait()
-        if server.process.returncode not in (0, None) and not server._stopped:
-            raise KGError(f"oxigraph server stopped: {_stderr(server)}")
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        with start_server(graph_path, host, port) as server:
+            if on_ready is not None:
+                on_ready(server.query_url)
+            server.process.wait()
+            if server.process.returncode not in (0, None) and not server._stopped:
+                raise KGError(f"oxigraph server stopped: {_stderr(server)}")
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def push(
