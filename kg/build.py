@@ -35,6 +35,7 @@ from rdflib import Graph
 from rdflib.namespace import RDF
 
 from kg import __version__
+from kg.atomic import write_atomic
 from kg.errors import BuildError
 from kg.ingest import Corpus, load_corpus
 from kg.lexicon import Gazetteer, Lexicon, load_gazetteer, load_lexicon
@@ -593,11 +594,4 @@ def _keep_outputs(out: Path, result: BuildResult, started: float) -> BuildResult
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, text.encode("utf-8"))

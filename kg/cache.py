@@ -30,14 +30,13 @@ never an error: the article is simply extracted again.
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
-import tempfile
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from pathlib import Path
 
+from kg.atomic import write_atomic
 from kg.errors import BuildError
 from kg.model import Article, Extraction
 
@@ -173,19 +172,10 @@ class ExtractionCache:
     def put(self, article: Article, extraction: Extraction) -> None:
         """Store `extraction` atomically; a failure to write is a warning, not an error."""
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{article.id}.", suffix=".tmp", dir=self.directory)
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    pickle.dump(
-                        (cache_key(article, self.fingerprint), extraction),
-                        f,
-                        protocol=pickle.HIGHEST_PROTOCOL,
-                    )
-                os.replace(tmp, self._path(article.id))
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            data = pickle.dumps(
+                (cache_key(article, self.fingerprint), extraction), protocol=pickle.HIGHEST_PROTOCOL
+            )
+            write_atomic(self._path(article.id), data)
         except OSError as e:
             self._warn(f"{self.directory}: cannot write a cache entry ({e}); continuing without it")
 

@@ -38,8 +38,12 @@ def eval_command(
     gold: Path = typer.Argument(..., help="Gold JSON file (format: docs/gold-format.md)."),
     graph: Path = typer.Argument(Path("exports/graph.ttl"), help="Built graph file to score."),
     fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
-    errors: bool = typer.Option(False, "--errors", help="Also list every missing and spurious item."),
-    strict_docs: bool = typer.Option(False, "--strict-docs", help="Match an event only from one of its gold documents."),
+    errors: bool = typer.Option(
+        False, "--errors", help="Also list every missing and spurious item."
+    ),
+    strict_docs: bool = typer.Option(
+        False, "--strict-docs", help="Match an event only from one of its gold documents."
+    ),
 ) -> None:
     """Score a built graph against a gold file: actors, relations, events, dates."""
     import json
@@ -252,7 +256,9 @@ def serve_command(
     from kg.query.serve import serve
 
     if host not in ("127.0.0.1", "localhost", "::1"):
-        err.print(f"[yellow]warning:[/] listening on {escape(host)}: other machines can query the graph")
+        err.print(
+            f"[yellow]warning:[/] listening on {escape(host)}: other machines can query the graph"
+        )
     try:
         serve(graph, host, port, on_ready=lambda url: out.print(f"SPARQL endpoint: {escape(url)}"))
     except KeyboardInterrupt:
@@ -323,8 +329,12 @@ def view_command(
 
 @app.command("validate")
 def validate_command(
-    graph: Path = typer.Option(DEFAULT_OUT / "graph.ttl", "--graph", "-g", help="Graph file to check."),
-    inference: str = typer.Option("none", "--inference", help="none or rdfs (closure before checking)."),
+    graph: Path = typer.Option(
+        DEFAULT_OUT / "graph.ttl", "--graph", "-g", help="Graph file to check."
+    ),
+    inference: str = typer.Option(
+        "none", "--inference", help="none or rdfs (closure before checking)."
+    ),
 ) -> None:
     """Check a built graph against the SHACL shapes in ontology/shapes.ttl."""
     from kg.errors import ValidationError

@@ -122,7 +122,8 @@ def _entries_from_json(path: Path) -> list[Entry]:
         kind = raw.get("kind", "Organization")
         if kind not in ACTOR_KINDS:
             raise DataFileError(
-                f"{path}: actor {raw['id']!r} has kind {kind!r}; use one of {', '.join(ACTOR_KINDS)}"
+                f"{path}: actor {raw['id']!r} has kind {kind!r}; "
+                f"use one of {', '.join(ACTOR_KINDS)}"
             )
         for key in ("aliases", "descriptors"):
             if not isinstance(raw.get(key, []), list):

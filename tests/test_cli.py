@@ -34,7 +34,10 @@ def test_empty_folder(tmp_path: Path):
 
 @pytest.mark.parametrize(
     ("name", "data"),
-    [("scan.txt", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\x00\x00"), ("photo.md", b"\x89PNG\r\n\x1a\n\x00\x00")],
+    [
+        ("scan.txt", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\x00\x00"),
+        ("photo.md", b"\x89PNG\r\n\x1a\n\x00\x00"),
+    ],
 )
 def test_binary_file_named_in_error(tmp_path: Path, name: str, data: bytes):
     (tmp_path / name).write_bytes(data)

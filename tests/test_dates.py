@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from kg.build import build_graph
-from kg.extract import Extractor
 from kg.dates import normalize_date, resolve_timexes, years_before
+from kg.extract import Extractor
 from kg.lexicon import load_gazetteer, load_lexicon
 from kg.model import Article
 

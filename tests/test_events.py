@@ -134,4 +134,5 @@ def test_causative_and_light_objects(extract, text, expected):
 
 
 def test_delivering_a_speech_is_no_aid(extract):
-    assert not [k for k in kinds(extract("Ali Khamenei delivered a speech in Qom.")) if k[0] == "Aid"]
+    found = kinds(extract("Ali Khamenei delivered a speech in Qom."))
+    assert not [k for k in found if k[0] == "Aid"]

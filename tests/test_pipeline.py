@@ -27,7 +27,9 @@ def test_khamenei_is_one_node(sparql):
 
 
 def test_irgc_and_its_expansion_are_one_node(sparql):
-    found = _actors_named(sparql, "IRGC", "Islamic Revolutionary Guard Corps", "Revolutionary Guards")
+    found = _actors_named(
+        sparql, "IRGC", "Islamic Revolutionary Guard Corps", "Revolutionary Guards"
+    )
     assert len(found) == 1
 
 
@@ -66,7 +68,8 @@ def test_every_relation_has_a_statement_with_evidence(sparql):
 
 
 def test_documents_carry_file_names_and_duplicates(sparql):
-    files = {str(r.f) for r in sparql("SELECT ?f WHERE { ?d a kg:Document ; dcterms:identifier ?f }")}
+    query = "SELECT ?f WHERE { ?d a kg:Document ; dcterms:identifier ?f }"
+    files = {str(r.f) for r in sparql(query)}
     assert {p.name for p in Path(__file__).parent.parent.joinpath("seeds").glob("*.txt")} <= files
     dup = list(sparql("""SELECT ?a ?b WHERE { ?x kg:duplicateOf ?y .
                           ?x dcterms:identifier ?a . ?y dcterms:identifier ?b }"""))

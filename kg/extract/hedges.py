@@ -42,9 +42,12 @@ def sentence_hedge(sent: Span, lexicon: Lexicon) -> tuple[str | None, float]:
     """
     for token in sent:
         word = token.lower_
-        if word in lexicon.hedge_words and token.tag_ in {"RB", "MD", "VBN", "JJ", "VBD"}:
-            if token.tag_ == "MD" or not token.is_title or token.i == sent.start:
-                return word, lexicon.hedge_factor
+        if (
+            word in lexicon.hedge_words
+            and token.tag_ in {"RB", "MD", "VBN", "JJ", "VBD"}
+            and (token.tag_ == "MD" or not token.is_title or token.i == sent.start)
+        ):
+            return word, lexicon.hedge_factor
     text = sent.text.casefold()
     for phrase in lexicon.attribution:
         if phrase in text:

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import marshal
-import os
 import sys
-import tempfile
 import warnings
 from collections.abc import Callable
 from functools import lru_cache
@@ -28,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from kg.atomic import write_atomic
 from kg.cache import CacheWarning
 
 __all__ = ["IngestCache", "ingest_fingerprint", "INGEST_FILE"]
@@ -113,16 +112,7 @@ class IngestCache:
         if self.path is None or not self.changed:
             return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp",
-                                       dir=self.path.parent)  # fmt: skip
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(marshal.dumps((_FORMAT, ingest_fingerprint(), self.used)))
-                os.replace(tmp, self.path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_atomic(self.path, marshal.dumps((_FORMAT, ingest_fingerprint(), self.used)))
         except OSError as e:
             warnings.warn(
                 f"{self.path}: cannot save the ingest cache ({e})", CacheWarning, stacklevel=2

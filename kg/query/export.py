@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.atomic import write_atomic as _replace_file
 from kg.errors import BuildError, KGError
 from kg.query.edges import actor_edges, actor_graph
 from kg.query.sparql import serialize_triples
@@ -128,18 +127,8 @@ def write_atomic(path: Path, data: bytes) -> None:
     """
     path = Path(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        _replace_file(path, data, fsync=True)
     except OSError as e:
-        raise BuildError(f"{path}: cannot write: {e}") from e
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
         raise BuildError(f"{path}: cannot write: {e}") from e
 
 

@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import marshal
-import os
-import tempfile
 import warnings
 from functools import lru_cache
 from pathlib import Path
 
+from kg.atomic import write_atomic
 from kg.cache import CacheWarning
 from kg.rdf.triples import Triples
 
@@ -74,16 +73,7 @@ class BlockCache:
         if self.path is None:
             return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp",
-                                       dir=self.path.parent)  # fmt: skip
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(marshal.dumps((_FORMAT, self.used)))
-                os.replace(tmp, self.path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_atomic(self.path, marshal.dumps((_FORMAT, self.used)))
         except OSError as e:
             warnings.warn(
                 f"{self.path}: cannot save the Turtle cache ({e})", CacheWarning, stacklevel=2

@@ -1,0 +1,33 @@
+"""Atomic file writes: a temporary file in the target's folder, then one rename.
+
+A reader (or a later build) never sees a half-written file, and a failed or interrupted write
+leaves the previous file in place. Used for every output and cache file kg writes.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+__all__ = ["write_atomic"]
+
+
+def write_atomic(path: Path, data: bytes, *, fsync: bool = False) -> None:
+    """Replace `path` with `data` atomically (creating its folder); raises OSError.
+
+    `fsync` also forces the bytes to disk before the rename, for exports that must survive a
+    power cut; caches skip it (a lost cache entry only costs time).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            if fsync:
+                f.flush()
+                os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
