@@ -13,15 +13,17 @@ from pathlib import Path
 __all__ = ["write_atomic"]
 
 
-def write_atomic(path: Path, data: bytes, *, fsync: bool = False) -> None:
+def write_atomic(path: Path, data: bytes, *, fsync: bool = False, mode: int = 0o644) -> None:
     """Replace `path` with `data` atomically (creating its folder); raises OSError.
 
     `fsync` also forces the bytes to disk before the rename, for exports that must survive a
-    power cut; caches skip it (a lost cache entry only costs time).
+    power cut; caches skip it (a lost cache entry only costs time). `mode`: mkstemp makes the
+    file private (0600), but graphs and pages are meant to be shared.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             if fsync:

@@ -14,8 +14,6 @@ ViewStats(nodes=0, edges=0, truncated=False, total_nodes=0, total_edges=0)
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -23,6 +21,7 @@ from typing import Literal
 from rdflib import Dataset, Graph
 from rdflib.util import guess_format
 
+from kg.atomic import write_atomic
 from kg.errors import BuildError, InputError
 from kg.viz.page import render_page
 from kg.viz.read import read_view_data
@@ -68,19 +67,7 @@ def render_html(
 def _write_atomic(path: Path, text: str) -> None:
     """Temporary file in the same folder, then ``os.replace``: readers never see half a page."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            # mkstemp makes the file private (0600); a page is meant to be shared.
-            os.chmod(tmp, 0o644)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(path, text.encode("utf-8"), fsync=True)
     except OSError as e:
         raise BuildError(
             f"cannot write the view to {path}: {e.strerror or e}; check the folder is writable"
