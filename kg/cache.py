@@ -30,11 +30,13 @@ never an error: the article is simply extracted again.
 from __future__ import annotations
 
 import hashlib
+import marshal
 import pickle
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 from kg.atomic import write_atomic
 from kg.errors import BuildError
@@ -61,6 +63,29 @@ KEY_FIELDS = ("id", "text", "date")
 
 class CacheWarning(UserWarning):
     """A cache entry could not be read or written; the build goes on without it."""
+
+
+def load_marshal(path: Path, header: tuple, what: str) -> Any:
+    """The payload of a marshal cache file saved with this `header` (format, fingerprint);
+    None when it is missing, was written under another header, or cannot be read (a
+    `CacheWarning` naming `what`: the build then simply works without it)."""
+    try:
+        *head, payload = marshal.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, EOFError, TypeError) as e:
+        warnings.warn(f"{path}: unreadable {what} ({e}); building without it",
+                      CacheWarning, stacklevel=3)  # fmt: skip
+        return None
+    return payload if tuple(head) == header else None
+
+
+def save_marshal(path: Path, header: tuple, payload: Any, what: str) -> None:
+    """Write a marshal cache file atomically; a failure is a `CacheWarning` (it costs speed)."""
+    try:
+        write_atomic(path, marshal.dumps((*header, payload)))
+    except OSError as e:
+        warnings.warn(f"{path}: cannot save the {what} ({e})", CacheWarning, stacklevel=3)
 
 
 def _hash_files(digest: hashlib._Hash, paths: Iterable[Path]) -> None:

@@ -24,11 +24,11 @@ from functools import lru_cache
 from kg.model import Event
 
 __all__ = [
+    "WEEKDAYS",
     "date_events",
     "normalize_date",
     "resolve_timexes",
     "has_year",
-    "is_doc_relative",
     "years_before",
 ]
 
@@ -39,8 +39,8 @@ _MONTH = re.compile(
     r"oct(ober)?|nov(ember)?|dec(ember)?)\b",
     re.I,
 )
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_WEEKDAY = re.compile(r"\b(" + "|".join(_WEEKDAYS) + r")\b", re.I)
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b", re.I)
 _NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
             "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
 _COUNT = r"(a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d{1,2})"
@@ -114,7 +114,7 @@ def normalize_date(text: str, base: str | None = None) -> str | None:
     if parsed is None:
         return None
     if has_day and weekday and not has_year and base_dt is not None:
-        wd = _WEEKDAYS.index(weekday.group(1).lower())
+        wd = WEEKDAYS.index(weekday.group(1).lower())
         parsed = _nearest_year_with_weekday(parsed, wd, base_dt.year) or parsed
     if has_day:
         return parsed.strftime("%Y-%m-%d")
@@ -163,11 +163,6 @@ def _base(base: str | None) -> datetime | None:
 def has_year(text: str) -> bool:
     """Whether the expression names its own year ("May 22, 2020", "in 1988")."""
     return bool(_YEAR.search(text))
-
-
-def is_doc_relative(text: str) -> bool:
-    """Whether the expression counts back from the article's own date ("two years ago")."""
-    return bool(_AGO.search(text) or _LAST.search(text))
 
 
 def years_before(text: str) -> int | None:

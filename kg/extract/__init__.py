@@ -43,7 +43,7 @@ def extract_doc(
         dataclasses.replace(r, claimed_by=speakers[r.sent]) if r.sent in speakers else r
         for r in rels
     ]
-    evs = events(doc, doc_id, index, event_lexicon or load_event_lexicon(), date, hedges)
+    evs = events(doc, doc_id, index, event_lexicon or load_event_lexicon(), hedges)
     sources = {n: attribution(s) for n, s in enumerate(doc.sents)}
     rels = [
         dataclasses.replace(r, attributed_to=sources[r.sent]) if sources.get(r.sent) else r

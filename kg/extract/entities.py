@@ -195,30 +195,26 @@ def find_mentions(
     )
     for token in doc:
         if (
-            token.lower_ in lexicon.anaphors
-            and token.i not in occupied
-            and token.i > 0
-            and (
-                doc[token.i - 1].lower_ in {"the", "this", "that"}
-                # "regime president Hassan Rouhani", "regime officials"
-                or token.lower_ in lexicon.modifier_anaphors
-                and token.dep_ == "compound"
-                and token.head.lower_ not in lexicon.generic_heads
-            )
-            and not any(c.dep_ == "appos" and c.ent_type_ for c in token.children)
+            token.lower_ not in lexicon.anaphors
+            or token.i in occupied
+            or token.i == 0
+            or any(c.dep_ == "appos" and c.ent_type_ for c in token.children)
         ):
-            if doc[token.i - 1].lower_ not in {"the", "this", "that"}:
-                span = doc[token.i : token.i + 1]
-                if index.regime_country:
-                    found.append((span, _mention(doc_id, sent_ids, span, "Country", "ANAPHOR",
-                                                 index.regime_country)))
-                continue
+            continue
+        if doc[token.i - 1].lower_ in {"the", "this", "that"}:
+            span = doc[token.i - 1 : token.i + 1]
             country = index.regime_country or _recent_country(
                 countries, token.i, sent_ids[token.i]
             )
-            if country is None:
-                continue
-            span = doc[token.i - 1 : token.i + 1]
+        elif (  # "regime president Hassan Rouhani", "regime officials": the article's regime
+            token.lower_ in lexicon.modifier_anaphors
+            and token.dep_ == "compound"
+            and token.head.lower_ not in lexicon.generic_heads
+        ):
+            span, country = doc[token.i : token.i + 1], index.regime_country
+        else:
+            continue
+        if country is not None:
             found.append((span, _mention(doc_id, sent_ids, span, "Country", "ANAPHOR", country)))
 
     for span, mention in sorted(found, key=lambda x: x[0].start):
@@ -228,7 +224,7 @@ def find_mentions(
 
 
 def _recent_country(
-    countries: list[tuple[int, int, str | None]], at: int, sent: int
+    countries: list[tuple[int, int, str]], at: int, sent: int
 ) -> str | None:
     """The one country named before token `at` in its sentence or the previous one; None
     when there is none or more than one (an anaphor is never guessed)."""

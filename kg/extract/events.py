@@ -68,7 +68,6 @@ def _make(
     targets: list[Mention],
     doc_id: str,
     index: MentionIndex,
-    base: str | None,
     hedge: tuple[str | None, float],
     quote: str | None = None,
     *,
@@ -305,7 +304,6 @@ def verb_events(
     doc_id: str,
     index: MentionIndex,
     lexicon: EventLexicon,
-    base: str | None,
     hedges: dict[int, tuple[str | None, float]],
 ) -> Iterator[Event]:
     for verb in doc:
@@ -368,11 +366,11 @@ def verb_events(
             demanded = _demands(verb, agents, doc_id, index, lexicon)
             if demanded:
                 yield from _make("Request", verb, lexicon, agents, demanded, doc_id, index,
-                                 base, hedge)
+                                 hedge)
             quote = _quote_of(verb)
             if quote is None:
                 continue
-            yield from _make(kind, verb, lexicon, agents, [], doc_id, index, base, hedge, quote)
+            yield from _make(kind, verb, lexicon, agents, [], doc_id, index, hedge, quote)
             continue
         mood = mood_of(verb, lexicon)
         retyped = _retype(kind, mood, lexicon)
@@ -381,7 +379,7 @@ def verb_events(
         if mood == "conditional":
             hedge = ("if", round(hedge[1] * lexicon.mood.get("conditional_factor", 0.5), 3))
         plover = spec.get("plover") if retyped == kind else None
-        yield from _make(retyped, verb, lexicon, agents, targets, doc_id, index, base, hedge,
+        yield from _make(retyped, verb, lexicon, agents, targets, doc_id, index, hedge,
                          plover=plover)
 
 
@@ -431,7 +429,6 @@ def noun_events(
     doc_id: str,
     index: MentionIndex,
     lexicon: EventLexicon,
-    base: str | None,
     hedges: dict[int, tuple[str | None, float]],
 ) -> Iterator[Event]:
     for noun in doc:
@@ -486,7 +483,6 @@ def noun_events(
             targets,
             doc_id,
             index,
-            base,
             hedges.get(index.sent_of[noun.i], (None, 1.0)),
             plover=spec.get("plover"),
         )
@@ -531,13 +527,12 @@ def events(
     doc_id: str,
     index: MentionIndex,
     lexicon: EventLexicon,
-    base: str | None,
     hedges: dict[int, tuple[str | None, float]],
 ) -> list[Event]:
     """All events of a doc, one per (trigger, agent, target); quotes as Statement events."""
     out: dict[tuple, Event] = {}
     for family in (verb_events, noun_events):
-        for ev in family(doc, doc_id, index, lexicon, base, hedges):
+        for ev in family(doc, doc_id, index, lexicon, hedges):
             # "launched an attack on Israel": the verb and its noun are one event
             key = (ev.sent, ev.kind, ev.agent, ev.target)
             if key in out and ev.timex is not None and out[key].timex is None:
@@ -577,7 +572,7 @@ def _scene_date(ev: Event, sents: list[Span]) -> Event:
     pronoun continues the previous sentence's scene, and takes its date when it has none."""
     if ev.kind != "Statement" or ev.timex is not None or ev.sent == 0:
         return ev
-    verb = next((t for t in sents[ev.sent] if t.text == ev.trigger), None)
+    verb = _trigger_token(sents[ev.sent], ev)
     if verb is None or not any(c.dep_ in sx.SUBJ and c.pos_ == "PRON" for c in verb.children):
         return ev
     timex = intro_timex(sents[ev.sent - 1])
@@ -619,10 +614,13 @@ def _pronoun_subject(sent: Span) -> bool:
 def _trigger_depth(sent: Span, ev: Event) -> int:
     """How deep the trigger sits; a purpose clause ("staged a strike to demand reforms") ranks
     below the objects of its main verb: the strike is the news, the demand its aim."""
-    for t in sent:
-        if t.text == ev.trigger:
-            purpose = t.dep_ == "advcl" and any(
-                c.dep_ == "aux" and c.lower_ == "to" for c in t.children
-            )
-            return _depth(t) + (2 if purpose else 0)
-    return 99
+    t = _trigger_token(sent, ev)
+    if t is None:
+        return 99
+    purpose = t.dep_ == "advcl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in t.children)
+    return _depth(t) + (2 if purpose else 0)
+
+
+def _trigger_token(sent: Span, ev: Event) -> Token | None:
+    """The token of the sentence that triggered `ev` (the first with its text)."""
+    return next((t for t in sent if t.text == ev.trigger), None)

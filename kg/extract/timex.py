@@ -13,11 +13,10 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
 
+from kg.dates import WEEKDAYS
+
 __all__ = ["Timex", "doc_timexes", "timex_for", "intro_timex"]
 
-_WEEKDAYS = frozenset(
-    {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
-)
 #: Expressions the statistical NER often misses, tagged by rule as HeidelTime does: narrative
 #: steps ("The following month"), spans ("two days later") and bare years after "in".
 _RULES = re.compile(
@@ -65,7 +64,7 @@ def doc_timexes(doc: Doc) -> list[Timex]:
             continue
         nxt = ents[n + 1] if n + 1 < len(ents) else None
         if (
-            ent.text.lower() in _WEEKDAYS
+            ent.text.lower() in WEEKDAYS
             and nxt is not None
             and nxt.start - ent.end <= 4
             and nxt.sent.start == ent.sent.start

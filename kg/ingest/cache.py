@@ -16,9 +16,7 @@ An unreadable file is an empty cache (a warning, never an error).
 from __future__ import annotations
 
 import hashlib
-import marshal
 import sys
-import warnings
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -26,8 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from kg.atomic import write_atomic
-from kg.cache import CacheWarning
+from kg.cache import load_marshal, save_marshal
 
 __all__ = ["IngestCache", "ingest_fingerprint", "INGEST_FILE"]
 
@@ -63,15 +60,7 @@ class IngestCache:
         self.hits = self.misses = 0
         if path is None:
             return
-        try:
-            fmt, fingerprint, entries = marshal.loads(path.read_bytes())
-            if fmt == _FORMAT and fingerprint == ingest_fingerprint():
-                self.entries = entries
-        except FileNotFoundError:
-            pass
-        except (OSError, ValueError, EOFError, TypeError) as e:
-            warnings.warn(f"{path}: unreadable ingest cache ({e}); reading every file",
-                          CacheWarning, stacklevel=2)  # fmt: skip
+        self.entries = load_marshal(path, self._header(), "ingest cache") or {}
 
     def _get(self, key: bytes, compute: Callable[[], Any]) -> Any:
         value = self.entries.get(key)
@@ -111,9 +100,8 @@ class IngestCache:
         """Write the entries this build used, atomically, when anything changed."""
         if self.path is None or not self.changed:
             return
-        try:
-            write_atomic(self.path, marshal.dumps((_FORMAT, ingest_fingerprint(), self.used)))
-        except OSError as e:
-            warnings.warn(
-                f"{self.path}: cannot save the ingest cache ({e})", CacheWarning, stacklevel=2
-            )
+        save_marshal(self.path, self._header(), self.used, "ingest cache")
+
+    @staticmethod
+    def _header() -> tuple[str, bytes]:
+        return _FORMAT, ingest_fingerprint()

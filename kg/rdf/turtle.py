@@ -17,13 +17,10 @@ b'<https://x.org/a> <https://x.org/p> "hi" .'
 from __future__ import annotations
 
 import hashlib
-import marshal
-import warnings
 from functools import lru_cache
 from pathlib import Path
 
-from kg.atomic import write_atomic
-from kg.cache import CacheWarning
+from kg.cache import load_marshal, save_marshal
 from kg.rdf.triples import Triples
 
 __all__ = ["BlockCache", "turtle_bytes", "BLOCKS_FILE"]
@@ -48,15 +45,9 @@ class BlockCache:
         self.used: dict[bytes, bytes] = {}
         self.hits = 0
         if path is not None:
-            try:
-                fmt, blocks = marshal.loads(path.read_bytes())
-                if fmt == _FORMAT and isinstance(blocks, dict):
-                    self.blocks = blocks
-            except FileNotFoundError:
-                pass
-            except (OSError, ValueError, EOFError, TypeError) as e:
-                warnings.warn(f"{path}: unreadable Turtle cache ({e}); writing every block",
-                              CacheWarning, stacklevel=2)  # fmt: skip
+            blocks = load_marshal(path, (_FORMAT,), "Turtle cache")
+            if isinstance(blocks, dict):
+                self.blocks = blocks
 
     def get(self, key: bytes) -> bytes | None:
         block = self.blocks.get(key)
@@ -72,12 +63,7 @@ class BlockCache:
         """Write the blocks used by this build atomically (a failure only costs speed)."""
         if self.path is None:
             return
-        try:
-            write_atomic(self.path, marshal.dumps((_FORMAT, self.used)))
-        except OSError as e:
-            warnings.warn(
-                f"{self.path}: cannot save the Turtle cache ({e})", CacheWarning, stacklevel=2
-            )
+        save_marshal(self.path, (_FORMAT,), self.used, "Turtle cache")
 
 
 @lru_cache(maxsize=1)

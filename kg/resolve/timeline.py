@@ -24,14 +24,14 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from kg.dates import date_events, has_year, years_before
-from kg.model import Article, Extraction
+from kg.model import Article, Extraction, Mention
 from kg.resolve import Resolution
 
 __all__ = ["estimate_references", "redate"]
 
 
-def _key(mention: object, resolution: Resolution) -> str | None:
-    return resolution.of.get(mention) if mention is not None else None  # type: ignore[arg-type]
+def _key(mention: Mention | None, resolution: Resolution) -> str | None:
+    return resolution.of.get(mention) if mention is not None else None
 
 
 def _anchors(
@@ -88,7 +88,7 @@ def estimate_references(
     for article in articles:
         if article.date or not article.derived_from:
             continue
-        hosts = [by_id[h].date for h in article.derived_from if h in by_id and by_id[h].date]
+        hosts = [d for h in article.derived_from if h in by_id and (d := by_id[h].date)]
         hosts = hosts or [refs[h] for h in article.derived_from if h in refs]
         if hosts:
             refs[article.id] = max(hosts)
