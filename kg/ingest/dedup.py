@@ -109,7 +109,9 @@ def _matches(
     sizes = np.array([len(hashes[d]) for d in ids], dtype=np.int64)
     flat = np.concatenate([hashes[d] for d in ids])
     owner = np.repeat(np.arange(len(ids), dtype=np.int64), sizes)
-    order = np.lexsort((owner, flat))  # by hash, then by document: postings in id order
+    # `flat` is in document order already, so a stable sort by hash alone keeps each hash's
+    # postings in id order (one sort: half the cost of lexsort on (hash, owner))
+    order = np.argsort(flat, kind="stable")
     flat, owner = flat[order], owner[order]
     starts = np.flatnonzero(np.r_[True, flat[1:] != flat[:-1]])
     counts = np.diff(np.r_[starts, len(flat)])
@@ -228,10 +230,11 @@ def find_shared_blocks(
     a byline) join it.
     """
     groups = groups or {doc_id: doc_id for doc_id in docs}
+    keyed = {doc_id: [_key(line) for line in lines] for doc_id, lines in docs.items()}
     where: dict[str, set[str]] = defaultdict(set)
-    for doc_id, lines in docs.items():
-        for line in lines:
-            where[_key(line)].add(doc_id)
+    for doc_id, keys in keyed.items():
+        for key in keys:
+            where[key].add(doc_id)
 
     def spread(hosts: set[str]) -> int:
         return len({groups[h] for h in hosts})
@@ -239,7 +242,7 @@ def find_shared_blocks(
     blocks: list[SharedBlock] = []
     taken: set[str] = set()
     for doc_id in sorted(docs):
-        keys = [_key(line) for line in docs[doc_id]]
+        keys = keyed[doc_id]
         for i, key in enumerate(keys):
             hosts = where[key]
             if key in taken or len(key) < min_chars or spread(hosts) < 2:

@@ -301,12 +301,16 @@ def _group_events(extractions: list[Extraction], resolution: Resolution
             else:
                 same[1].extend(reports)
         clusters[group] = merged
+    # the dated clusters of each (kind, target): an agentless report looks up only its own
+    by_target: dict[tuple[str, str], list[list]] = defaultdict(list)
+    for (kind, _, ts), cs in clusters.items():
+        for t in ts:
+            by_target[(kind, t)].extend(cs)
     for targets, reports in agentless:
         ev = reports[0][1]
         assert ev.date is not None
-        fits = [c for (kind, _, ts), cs in clusters.items()
-                if kind == ev.kind and set(ts) & set(targets)
-                for c in cs if _compatible(c[0], ev.date)]
+        near = {id(c): c for t in targets for c in by_target.get((ev.kind, t), ())}
+        fits = [c for c in near.values() if _compatible(c[0], ev.date)]
         if len(fits) == 1:
             fits[0][1].extend(reports)
             if len(ev.date) > len(fits[0][0]):
@@ -320,13 +324,14 @@ def _group_events(extractions: list[Extraction], resolution: Resolution
 def _add_events(g: Triples, extractions: list[Extraction], resolution: Resolution) -> None:
     found = _group_events(extractions, resolution)
     for key, (date, reports) in sorted(found.items()):
-        _, ev0 = next(((x, v) for x, v in reports if _participants(v, resolution)[0]),
-                      reports[0])
+        pairs = [_participants(ev, resolution) for _, ev in reports]
+        ev0 = next((v for (_, v), (a, _) in zip(reports, pairs, strict=True) if a),
+                   reports[0][1])
         e = f"<{_KGR}event/{key}>"
         g.add(e, _TYPE, _kg(ev0.kind))
         g.add(e, _TYPE, _kg("Event"))
-        agents = sorted({a for _, ev in reports if (a := _participants(ev, resolution)[0])})
-        targets = sorted({t for _, ev in reports if (t := _participants(ev, resolution)[1])})
+        agents = sorted({a for a, _ in pairs if a})
+        targets = sorted({t for _, t in pairs if t})
         names = [
             " and ".join(resolution.actors[k].label for k in side)
             for side in (agents, targets)

@@ -70,7 +70,7 @@ def resolve(
         for alias in (entry.label, *entry.aliases):
             gaz_keys.setdefault(name_key(alias), entry.id)
 
-    node_of: dict[Mention, Node] = {}
+    node_of: list[tuple[Mention, Node]] = []  # a list: hashing 300k mentions twice costs
     names: dict[Node, Counter[str]] = defaultdict(Counter)
     kinds: dict[Node, Counter[str]] = defaultdict(Counter)
     docs: dict[Node, set[str]] = defaultdict(set)
@@ -87,7 +87,7 @@ def resolve(
             if found is None:
                 continue
             node, name = found
-            node_of[m] = node
+            node_of.append((m, node))
             names[node][name] += 1
             kinds[node][m.kind] += 1
             docs[node].add(m.doc_id)
@@ -110,7 +110,7 @@ def resolve(
         actors[key] = actor
         for n in comp:
             comp_key[n] = key
-    of = {m: comp_key[n] for m, n in node_of.items() if n in comp_key}
+    of = {m: comp_key[n] for m, n in node_of if n in comp_key}
     surfaces: dict[str, str] = {}
     for m, key in of.items():
         actors[key].mentions += 1
