@@ -365,3 +365,16 @@ def test_view_then_no_view_then_view(corpus: Path, tmp_path: Path):
     result = build([corpus], out, html=True)  # the view was never written: not reusable
     assert not result.reused and (out / "graph.html").exists()
     assert build([corpus], out, html=False).reused  # an existing view does no harm
+
+
+def test_normalised_dates_are_kept_for_the_next_build(corpus: Path, tmp_path: Path):
+    import marshal
+
+    from kg import dates
+    from kg.build import DATES_FILE, build
+
+    out = tmp_path / "out"
+    build([corpus], out, html=False)
+    *_, entries = marshal.loads((out / ".kg-cache" / DATES_FILE).read_bytes())
+    assert entries, "the seeds have an undated article re-dated against its reference year"
+    assert all(dates._normalize(text, base) == iso for text, base, iso in entries)

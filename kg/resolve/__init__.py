@@ -3,7 +3,7 @@
 Every mention starts as a node keyed by what it names (a gazetteer id, or a normalised name
 and a coarse kind); edges join nodes that are the same actor (a surname to the one full name
 it can belong to, an acronym to its expansion, a spelling variant to a gazetteer alias);
-connected components (networkx) are the actors. Ambiguity never merges: a surname shared by
+connected components (union-find) are the actors. Ambiguity never merges: a surname shared by
 two people in view ("Klein": Aaron and Philip) is left unresolved rather than guessed.
 """
 
@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-import networkx as nx
 
 from kg.lexicon import Gazetteer, Lexicon
 from kg.model import ACTOR_KINDS, Actor, Extraction, Mention
@@ -92,15 +90,14 @@ def resolve(
             kinds[node][m.kind] += 1
             docs[node].add(m.doc_id)
 
-    graph = nx.Graph()
-    graph.add_nodes_from(names)
+    graph = _Components(names)
     dropped: set[Node] = set()
     _link_people(graph, names, docs, gazetteer, dropped)
     _link_acronyms(graph, names, gazetteer)
 
     actors: dict[str, Actor] = {}
     comp_key: dict[Node, str] = {}
-    for comp in sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda c: c[0]):
+    for comp in sorted((sorted(c) for c in graph.groups()), key=lambda c: c[0]):
         if all(n in dropped for n in comp):
             continue
         actor = _make_actor(comp, names, kinds, docs, gazetteer)
@@ -125,6 +122,37 @@ def resolve(
     return Resolution(actors=actors, of=of)
 
 
+class _Components:
+    """Union-find over the name nodes: the connected components of the "same actor" edges.
+
+    (networkx's `connected_components` gives the same groups, but importing networkx and
+    building its graph cost more than the whole clustering on a large corpus.)
+    """
+
+    def __init__(self, nodes: Iterable[Node]):
+        self.parent: dict[Node, Node] = {n: n for n in nodes}
+
+    def _root(self, x: Node) -> Node:
+        parent = self.parent
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def add_edge(self, a: Node, b: Node) -> None:
+        self.parent.setdefault(a, a)
+        self.parent.setdefault(b, b)
+        ra, rb = self._root(a), self._root(b)
+        if ra != rb:
+            self.parent[rb] = ra
+
+    def groups(self) -> list[list[Node]]:
+        found: dict[Node, list[Node]] = {}
+        for n in self.parent:
+            found.setdefault(self._root(n), []).append(n)
+        return list(found.values())
+
+
 def _surface(text: str) -> str:
     """A mention as a name: possessive and leading article dropped, case kept."""
     name = clean_name(text)
@@ -132,7 +160,7 @@ def _surface(text: str) -> str:
 
 
 def _link_people(
-    graph: nx.Graph,
+    graph: _Components,
     names: dict[Node, Counter[str]],
     docs: dict[Node, set[str]],
     gazetteer: Gazetteer,
@@ -189,7 +217,9 @@ def _person_words(node: Node, gazetteer: Gazetteer) -> list[list[str]]:
     return []
 
 
-def _link_acronyms(graph: nx.Graph, names: dict[Node, Counter[str]], gazetteer: Gazetteer) -> None:
+def _link_acronyms(
+    graph: _Components, names: dict[Node, Counter[str]], gazetteer: Gazetteer
+) -> None:
     """Join an acronym ("NCRI") to the one organisation name it abbreviates."""
     expansions: dict[str, list[Node]] = defaultdict(list)
     for node, counter in names.items():

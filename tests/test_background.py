@@ -1,0 +1,58 @@
+"""`kg.background`: a build step in a forked process gives what it would give in-process."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+from kg import background
+from kg.errors import BuildError
+
+
+class _Unpicklable(Exception):
+    def __reduce__(self):  # type: ignore[override]
+        raise TypeError("no pickling")
+
+
+def _fail() -> None:
+    raise ValueError("bad view option")
+
+
+def _fail_unpicklable() -> None:
+    raise _Unpicklable("lock held")
+
+
+def test_step_runs_in_another_process_and_returns_its_result():
+    job = background.start(os.getpid)
+    assert job.result() != os.getpid()
+
+
+def test_exception_comes_back_as_itself():
+    with pytest.raises(ValueError, match="bad view option"):
+        background.start(_fail).result()
+
+
+def test_exception_that_does_not_pickle_is_a_build_error():
+    with pytest.raises(BuildError, match="_Unpicklable: lock held"):
+        background.start(_fail_unpicklable).result()
+
+
+def test_child_that_dies_is_a_build_error():
+    with pytest.raises(BuildError, match="stopped"):
+        background.start(lambda: os._exit(3)).result()
+
+
+def test_without_safe_fork_the_step_runs_here(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(threading, "active_count", lambda: 2)  # another thread: no fork
+    assert not background.fork_safe()
+    assert background.start(os.getpid).result() == os.getpid()
+
+
+def test_cancelled_step_leaves_no_process():
+    job = background.start(lambda: threading.Event().wait(60))
+    job.cancel()
+    job.cancel()  # idempotent
+    assert not [p for p in __import__("multiprocessing").active_children()
+                if p.name == "kg-background"]
