@@ -92,6 +92,17 @@ class IngestCache:
         raw = self._get(key, lambda: shingle_hashes(text).tobytes())
         return np.frombuffer(raw, dtype=np.uint64)
 
+    def state(self, name: str) -> Any:
+        """What the last build kept under `name` with `keep_state` (None if nothing)."""
+        return self.entries.get(b"state\0" + name.encode())
+
+    def keep_state(self, name: str, value: Any) -> None:
+        """Keep a marshal-able value for the next build (e.g. an index it can patch)."""
+        key = b"state\0" + name.encode()
+        if self.entries.get(key) != value:
+            self.misses += 1  # a change: the file must be written
+        self.used[key] = value
+
     @property
     def changed(self) -> bool:
         return self.misses > 0 or len(self.used) != len(self.entries)

@@ -14,6 +14,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from kg.errors import InputError
 from kg.ingest.cache import IngestCache
 from kg.ingest.clean import (
@@ -24,6 +26,7 @@ from kg.ingest.clean import (
     strip_invisible,
 )
 from kg.ingest.dedup import (
+    THRESHOLD,
     SharedBlock,
     clusters,
     drop_repeated_tail_lines,
@@ -34,6 +37,7 @@ from kg.ingest.dedup import (
 from kg.ingest.formats import html_to_text, markdown_to_text
 from kg.ingest.metadata import Meta, extract_metadata
 from kg.ingest.patterns import load_patterns
+from kg.ingest.postings import Pair, matches
 from kg.ingest.read import bytes_to_text, discover, read_bytes
 from kg.model import Article, Skipped
 
@@ -139,6 +143,13 @@ def _metadata(cache: IngestCache, text: str, hints: Meta) -> tuple[Meta, str]:
     return Meta(*fields), body
 
 
+def _pairs(cache: IngestCache, name: str, hashes: dict[str, np.ndarray]) -> list[Pair]:
+    """Near-duplicate pairs, patched from the last build's index (`kg.ingest.postings`)."""
+    pairs, state = matches(hashes, THRESHOLD, cache.state(name))
+    cache.keep_state(name, state)
+    return pairs
+
+
 def load_corpus(
     paths: Sequence[str | Path],
     *,
@@ -182,7 +193,8 @@ def load_corpus(
 
     lines = {doc_id: page.lines for doc_id, page in pages.items()}
     texts = {doc_id: "\n".join(ls) for doc_id, ls in lines.items()}
-    groups = clusters(texts, hashes={d: cache.shingles(t) for d, t in texts.items()})
+    pairs = _pairs(cache, "texts", {d: cache.shingles(t) for d, t in texts.items()})
+    groups = clusters(texts, pairs=pairs)
     blocks = find_shared_blocks(lines, groups=groups)
     # each document is searched only for the blocks found in it (a block's hosts are every
     # document holding one of its lines), so this stays linear in corpus size
@@ -237,7 +249,8 @@ def load_corpus(
         )
 
     bodies = {doc_id: a.text for doc_id, a in drafts.items()}
-    duplicates = near_duplicates(bodies, hashes={d: cache.shingles(t) for d, t in bodies.items()})
+    pairs = _pairs(cache, "bodies", {d: cache.shingles(t) for d, t in bodies.items()})
+    duplicates = near_duplicates(bodies, pairs=pairs)
     # A near-duplicate is the same article from another site: where one copy gives its date
     # and the other does not, the date is the article's, so both get it (dates in the text
     # are then read against it: "August 12" needs a year).

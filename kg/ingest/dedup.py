@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kg.ingest.postings import MAX_POSTINGS, Pair, matches
+
 __all__ = [
     "SharedBlock",
     "shingles",
@@ -46,10 +48,6 @@ SHINGLE_SIZE = 5
 THRESHOLD = 0.5
 #: A block of at least this many characters, seen in two unrelated pages, is shared.
 MIN_BLOCK_CHARS = 200
-#: Documents with fewer shingles are too short to call duplicates.
-MIN_SHINGLES = 10
-#: Shingles in more documents than this are boilerplate and skipped when pairing.
-MAX_POSTINGS = 100
 
 _WORD = re.compile(r"\w+")
 
@@ -95,47 +93,6 @@ def shingle_hashes(text: str, k: int = SHINGLE_SIZE) -> np.ndarray:
     return np.unique(hashes)
 
 
-def _matches(
-    hashes: Mapping[str, np.ndarray], threshold: float, *, max_postings: int = MAX_POSTINGS
-) -> list[tuple[str, str, float]]:
-    """`(a, b, score)` for the pairs (a < b) whose containment score reaches `threshold`.
-
-    The score is the number of shared shingles (those in at most `max_postings` documents)
-    over the smaller document's count, as `overlaps` counts them.
-    """
-    ids = sorted(d for d, h in hashes.items() if len(h) >= MIN_SHINGLES)
-    if len(ids) < 2:
-        return []
-    sizes = np.array([len(hashes[d]) for d in ids], dtype=np.int64)
-    flat = np.concatenate([hashes[d] for d in ids])
-    owner = np.repeat(np.arange(len(ids), dtype=np.int64), sizes)
-    # `flat` is in document order already, so a stable sort by hash alone keeps each hash's
-    # postings in id order (one sort: half the cost of lexsort on (hash, owner))
-    order = np.argsort(flat, kind="stable")
-    flat, owner = flat[order], owner[order]
-    starts = np.flatnonzero(np.r_[True, flat[1:] != flat[:-1]])
-    counts = np.diff(np.r_[starts, len(flat)])
-    keep = (counts >= 2) & (counts <= max_postings)
-    n = len(ids)
-    codes = []
-    for k in np.unique(counts[keep]).tolist():
-        first = starts[keep & (counts == k)]
-        i, j = np.triu_indices(k, 1)
-        a = owner[first[:, None] + i[None, :]].ravel()
-        b = owner[first[:, None] + j[None, :]].ravel()
-        codes.append(a * n + b)
-    if not codes:
-        return []
-    pairs, shared = np.unique(np.concatenate(codes), return_counts=True)
-    a, b = pairs // n, pairs % n
-    scores = shared / np.minimum(sizes[a], sizes[b])
-    hit = scores >= threshold
-    return [
-        (ids[x], ids[y], score)
-        for x, y, score in zip(a[hit].tolist(), b[hit].tolist(), scores[hit].tolist(), strict=True)
-    ]
-
-
 def overlaps(
     sets: Mapping[str, frozenset[str]],
     *,
@@ -161,25 +118,30 @@ def near_duplicates(
     threshold: float = THRESHOLD,
     k: int = SHINGLE_SIZE,
     hashes: Mapping[str, np.ndarray] | None = None,
+    pairs: list[Pair] | None = None,
 ) -> dict[str, tuple[str, float]]:
     """Map each later near-duplicate id to `(earlier id, containment score)`.
 
     The earlier document (by id) stays the original. When a document matches several earlier
     ones, it points at an original rather than at another copy, then at the closest match.
-    `hashes` gives the `shingle_hashes` of the texts when they are known already (cached).
+    `hashes` gives the `shingle_hashes` of the texts when they are known already (cached);
+    `pairs`, the matching pairs themselves (`kg.ingest.postings.matches`, patched from the
+    last build's index).
 
     >>> text = "the minister met the ambassador in paris on monday to discuss the treaty again"
     >>> near_duplicates({"a": text, "b": text + " today", "c": "nothing alike at all"})
     {'b': ('a', 1.0)}
     """
-    if hashes is None:
-        hashes = {doc_id: shingle_hashes(text, k) for doc_id, text in texts.items()}
-    matches: dict[str, list[tuple[str, float]]] = defaultdict(list)
-    for a, b, score in _matches(hashes, threshold):
-        matches[b].append((a, score))
+    if pairs is None:
+        if hashes is None:
+            hashes = {doc_id: shingle_hashes(text, k) for doc_id, text in texts.items()}
+        pairs = matches(hashes, threshold)[0]
+    found: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    for a, b, score in pairs:
+        found[b].append((a, score))
     result: dict[str, tuple[str, float]] = {}
-    for doc_id in sorted(matches):
-        best = min(matches[doc_id], key=lambda m: (m[0] in result, -m[1], m[0]))
+    for doc_id in sorted(found):
+        best = min(found[doc_id], key=lambda m: (m[0] in result, -m[1], m[0]))
         result[doc_id] = (best[0], round(best[1], 4))
     return result
 
@@ -189,10 +151,13 @@ def clusters(
     *,
     threshold: float = THRESHOLD,
     hashes: Mapping[str, np.ndarray] | None = None,
+    pairs: list[Pair] | None = None,
 ) -> dict[str, str]:
     """Map every id to the smallest id of its group of near-duplicates (itself if alone)."""
-    if hashes is None:
-        hashes = {doc_id: shingle_hashes(text) for doc_id, text in texts.items()}
+    if pairs is None:
+        if hashes is None:
+            hashes = {doc_id: shingle_hashes(text) for doc_id, text in texts.items()}
+        pairs = matches(hashes, threshold)[0]
     parent = {doc_id: doc_id for doc_id in texts}
 
     def root(x: str) -> str:
@@ -201,7 +166,7 @@ def clusters(
             x = parent[x]
         return x
 
-    for a, b, _ in _matches(hashes, threshold):
+    for a, b, _ in pairs:
         ra, rb = root(a), root(b)
         parent[max(ra, rb)] = min(ra, rb)
     return {doc_id: root(doc_id) for doc_id in texts}

@@ -1,0 +1,65 @@
+"""The near-duplicate index patched between builds pairs exactly as one built afresh."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kg.ingest import postings
+from kg.ingest.postings import matches
+
+
+def _corpus(seed: int, n: int = 60) -> dict[str, np.ndarray]:
+    """Documents drawing shingles from a small shared pool, so that many pairs overlap."""
+    rng = np.random.default_rng(seed)
+    docs = {}
+    for i in range(n):
+        size = int(rng.integers(12, 80))
+        pool = 400 if i % 3 else 120  # every third document from a narrower pool: duplicates
+        docs[f"d{i:03d}"] = np.unique(rng.integers(0, pool, size).astype(np.uint64))
+    return docs
+
+
+def _fresh(docs: dict[str, np.ndarray], max_postings: int = 100):
+    return matches(docs, 0.3, None, max_postings=max_postings)
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("edit", ["change", "add", "delete", "change two", "same"])
+def test_patched_pairs_are_the_fresh_pairs(seed: int, edit: str, monkeypatch: pytest.MonkeyPatch):
+    docs = _corpus(seed)
+    _, state = _fresh(docs)
+    rng = np.random.default_rng(100 + seed)
+    if edit in {"change", "change two"}:
+        for name in ["d007", "d031"][: 1 if edit == "change" else 2]:
+            docs[name] = np.unique(np.r_[docs[name][5:], rng.integers(0, 400, 9)]
+                                   .astype(np.uint64))  # fmt: skip
+    elif edit == "add":
+        docs["d025b"] = np.unique(rng.integers(0, 120, 50).astype(np.uint64))
+    elif edit == "delete":
+        del docs["d012"]
+    with monkeypatch.context() as m:  # patched, not quietly rebuilt
+        m.setattr(postings, "_fresh", lambda *a: pytest.fail("index built afresh"))
+        patched, new_state = matches(docs, 0.3, state)
+    fresh, fresh_state = _fresh(docs)
+    assert patched == fresh and fresh
+    # the patched index is the fresh index: the next build patches from a true state
+    assert new_state == fresh_state
+
+
+def test_a_shingle_crossing_the_limit_rebuilds_and_still_agrees():
+    # 4 documents share shingle 7; with a limit of 4 a fifth holder makes it boilerplate,
+    # which changes the other documents' shared counts too
+    base = np.arange(100, 112, dtype=np.uint64)
+    docs = {f"d{i}": np.unique(np.r_[base + 20 * i, [7, 8, 9]].astype(np.uint64))
+            for i in range(4)}  # fmt: skip
+    _, state = _fresh(docs, max_postings=4)
+    docs["d4"] = np.unique(np.r_[base + 100, [7, 8, 9]].astype(np.uint64))
+    patched, _ = matches(docs, 0.2, state, max_postings=4)
+    assert patched == matches(docs, 0.2, None, max_postings=4)[0]
+
+
+def test_state_of_another_threshold_is_not_patched():
+    docs = _corpus(1)
+    _, state = matches(docs, 0.5)
+    assert matches(docs, 0.3, state)[0] == matches(docs, 0.3)[0]
