@@ -7,11 +7,13 @@ import re
 from pathlib import Path
 
 import pytest
-from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 
 from kg.errors import KGError
 from kg.rdf.namespace import RELATION_PROPERTIES
+from kg.rdf.triples import Triples, iri, literal, typed
 from kg.viz import ViewStats, render_html, write_html
+from kg.viz.read import read_view_data
 
 DATA = Path(__file__).parent / "data"
 KG = Namespace("https://w3id.org/kg-news/ontology#")
@@ -193,6 +195,61 @@ def test_big_graphs_get_positions_and_no_physics() -> None:
 
 def test_same_graph_same_page(graph: Graph) -> None:
     assert render_html(graph)[0] == render_html(graph)[0]
+
+
+def test_same_page_whatever_the_global_random_state() -> None:
+    import random
+
+    random.seed(1)
+    first = render_html(star_graph(320))[0]
+    random.seed(2)
+    assert render_html(star_graph(320))[0] == first
+
+
+def as_triples(graph: Graph) -> Triples:
+    """The graph as a build holds it: N-Triples strings minted by kg.rdf.triples."""
+    triples = Triples()
+    for s, p, o in graph:
+        if isinstance(o, Literal):
+            obj = typed(str(o), str(o.datatype)) if o.datatype else literal(str(o))
+        else:
+            obj = iri(str(o))
+        triples.add(iri(str(s)), iri(str(p)), obj)
+    return triples
+
+
+@pytest.mark.parametrize("which", ["seeds", "small"])
+def test_triples_and_rdflib_read_alike(which: str, request: pytest.FixtureRequest) -> None:
+    """A build draws its view from `Triples`, `kg view` from a parsed file: same data, same page."""
+    if which == "seeds":
+        graph = request.getfixturevalue("seed_graph")
+    else:
+        graph = Graph().parse(DATA / "viz_small.ttl", format="turtle")
+    triples = as_triples(graph)
+    data = read_view_data(triples)
+    assert data.actors and data.relations and data.events and data.docs
+    assert any(c.sentences for r in data.relations for c in r.claims)
+    assert data == read_view_data(graph)
+    assert render_html(triples)[0] == render_html(graph)[0]
+
+
+def test_rdflib_blank_nodes_and_language_tags() -> None:
+    g = Graph()
+    actor, st, sentence = URIRef(f"{KGR}actor/a"), URIRef(f"{KGR}stmt/1"), BNode("s1")
+    g.add((actor, RDF.type, KG.Person))
+    g.add((actor, RDFS.label, Literal('Ali "the" \\ Lion\n', lang="en")))
+    g.add((actor, KG.supports, actor))
+    for p, o in ((RDF.type, RDF.Statement), (RDF.subject, actor), (RDF.object, actor)):
+        g.add((st, p, o))
+    g.add((st, RDF.predicate, KG.supports))
+    g.add((st, KG.evidence, sentence))
+    g.add((sentence, KG.text, Literal("He said so.", lang="en")))
+    g.add((BNode("e1"), RDF.type, KG.Event))
+    data = read_view_data(g)
+    assert data.actors[str(actor)].label == 'Ali "the" \\ Lion\n'
+    (relation,) = data.relations
+    assert relation.claims[0].sentences == (("He said so.", ""),)
+    assert [e.iri for e in data.events] == ["e1"]
 
 
 def test_write_is_atomic_utf8_and_replaces(graph: Graph, tmp_path: Path) -> None:

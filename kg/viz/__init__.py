@@ -4,8 +4,7 @@ Reads the graph only through docs/graph-shape.md (actors, relations with their c
 events, documents), lays it out, and writes a page that works from disk with no network:
 vis-network is inlined from the pyvis package and the graph travels as inert JSON.
 
->>> from rdflib import Dataset, Graph
-from rdflib.util import guess_format
+>>> from rdflib import Graph
 >>> import tempfile, pathlib
 >>> out = pathlib.Path(tempfile.mkdtemp()) / "graph.html"
 >>> write_html(Graph(), out)
@@ -23,6 +22,7 @@ from rdflib.util import guess_format
 
 from kg.atomic import write_atomic
 from kg.errors import BuildError, InputError
+from kg.rdf.triples import Triples
 from kg.viz.page import render_page
 from kg.viz.read import read_view_data
 from kg.viz.select import select
@@ -42,7 +42,7 @@ class ViewStats:
 
 
 def render_html(
-    graph: Graph,
+    graph: Graph | Triples,
     *,
     focus: str | None = None,
     hops: int = 2,
@@ -75,7 +75,7 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def write_html(
-    graph: Graph,
+    graph: Graph | Triples,
     path: Path,
     *,
     focus: str | None = None,

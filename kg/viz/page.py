@@ -82,12 +82,20 @@ class _Docs:
         return self.index[iri]
 
     def ids(self, iris: Any) -> list[int]:
-        return sorted({self.id(i) for i in iris if i})
+        # The hot loop of the page (380k documents on a 5,000-article graph): `id` inlined.
+        index = self.index
+        found = set()
+        for i in iris:
+            if i:
+                n = index.get(i)
+                if n is None:
+                    n = index[i] = len(index)
+                found.add(n)
+        return sorted(found)
 
     def dates(self, iris: Any) -> list[str]:
-        return sorted(
-            {self.data.docs[i].date for i in iris if i in self.data.docs and self.data.docs[i].date}
-        )
+        docs = self.data.docs
+        return sorted({doc.date for doc in map(docs.get, iris) if doc is not None and doc.date})
 
     def table(self) -> list[list[str]]:
         rows = [["", "", "", ""]] * len(self.index)
@@ -153,7 +161,11 @@ def _build(data: ViewData, sel: Selection, *, events_mode: str) -> tuple[Network
         | {
             i
             for i, ev in enumerate(data.events)
-            if kept_actors.intersection((*ev.agents, *ev.targets, *ev.places))
+            if not (
+                kept_actors.isdisjoint(ev.agents)
+                and kept_actors.isdisjoint(ev.targets)
+                and kept_actors.isdisjoint(ev.places)
+            )
         }
     )
     event_pos = {i: n for n, i in enumerate(event_ids)}
