@@ -5,7 +5,7 @@ graph building the slowest stage of a rebuild on a large corpus (13.7 s for 260k
 A build only needs the triples to write them, count them and draw the view, so it keeps them
 as strings: subject -> {(predicate, object)}, each term already in N-Triples syntax
 (`<iri>`, `"text"`, `"2024"^^<...#gYear>`). `to_rdflib()` gives the `Graph` for library
-callers; the Turtle writer (`kg.rdf.io`) reads the strings directly.
+callers; the Turtle writer (`kg.rdf.turtle`) and the view (`kg.viz.read`) read the strings.
 
 >>> t = Triples()
 >>> t.add(iri("https://x.org/a"), iri("https://x.org/p"), literal("hi"))
@@ -128,17 +128,6 @@ class Triples:
                     index.setdefault(p, []).append((s, o))
             self._index = index
         return self._index
-
-    # The two rdflib `Graph` look-ups the view (`kg.viz.read`) makes, so that a build can draw
-    # its view without converting every triple to rdflib first.
-    def subject_objects(self, predicate: URIRef) -> Iterator[tuple[Node, Node]]:
-        for s, o in self._by_predicate().get(f"<{predicate}>", ()):
-            yield to_term(s), to_term(o)
-
-    def subjects(self, predicate: URIRef, obj: Node) -> Iterator[Node]:
-        for s, o in self._by_predicate().get(f"<{predicate}>", ()):
-            if to_term(o) == obj:
-                yield to_term(s)
 
     def ntriples(self) -> str:
         """The triples as N-Triples text (unsorted)."""
