@@ -9,7 +9,8 @@ keyed by a sha256 of the article fields extraction reads (id, cleaned text, date
 any extra gazetteer files, and the source of the extraction code, so that a developer editing
 a rule never reads records made by the old rule).
 
-Layout: `<dir>/<article id>.pkl`, holding `(key, extraction)`. One file per article (rather
+Layout: `<dir>/<article id>.pkl`, holding a first line `kg-cache-2 <key>` and then the
+pickled `Extraction`. One file per article (rather
 than one per key) means a changed article overwrites its own entry, and pruning is "delete
 the files of ids that are not in the corpus any more": the cache never grows past the corpus.
 The id is part of the key because an `Extraction` records it (`doc_id` on every mention).
@@ -53,7 +54,10 @@ __all__ = [
 
 SUFFIX = ".pkl"
 #: Bump when the entry layout changes.
-_FORMAT = "kg-cache-1"
+_FORMAT = "kg-cache-2"
+#: An entry starts with this and its key on one line, then the pickled `Extraction`: a stale
+#: entry (another text or pipeline) is told from its first line, without unpickling it.
+_MAGIC = b"kg-cache-2 "
 _FIELDS = frozenset(f.name for f in fields(Extraction))
 #: The `Article` fields extraction reads (`Extractor.run`): the id (recorded in every
 #: mention), the cleaned text, and the date (relative dates such as "October 2" in events
@@ -169,17 +173,28 @@ class ExtractionCache:
         """The stored extraction of `article`, or None (missing, stale or unreadable)."""
         path = self._path(article.id)
         try:
-            with path.open("rb") as f:
-                key, extraction = pickle.load(f)
+            data = path.read_bytes()
         except FileNotFoundError:
             self.misses += 1
             return None
+        except OSError as e:
+            self.misses += 1
+            self._warn(f"{path}: unreadable cache entry ({e.strerror}); re-extracting")
+            return None
+        head, newline, body = data.partition(b"\n")
+        if not head.startswith(_MAGIC) or not newline:
+            self.misses += 1
+            if not data.startswith(b"\x80"):  # a pickle: an entry of an earlier kg, stale
+                self._warn(f"{path}: not a kg cache entry; re-extracting")
+            return None
+        if head[len(_MAGIC) :].decode("ascii", "replace") != cache_key(article, self.fingerprint):
+            self.misses += 1  # changed text or pipeline: an ordinary miss, never unpickled
+            return None
+        try:
+            extraction = pickle.loads(body)
         except Exception as e:  # any unpickling failure: truncated, garbage, old classes
             self.misses += 1
             self._warn(f"{path}: unreadable cache entry ({type(e).__name__}: {e}); re-extracting")
-            return None
-        if key != cache_key(article, self.fingerprint):
-            self.misses += 1  # changed text or pipeline: an ordinary miss
             return None
         if (
             not isinstance(extraction, Extraction)
@@ -197,10 +212,9 @@ class ExtractionCache:
     def put(self, article: Article, extraction: Extraction) -> None:
         """Store `extraction` atomically; a failure to write is a warning, not an error."""
         try:
-            data = pickle.dumps(
-                (cache_key(article, self.fingerprint), extraction), protocol=pickle.HIGHEST_PROTOCOL
-            )
-            write_atomic(self._path(article.id), data)
+            key = cache_key(article, self.fingerprint).encode("ascii")
+            data = pickle.dumps(extraction, protocol=pickle.HIGHEST_PROTOCOL)
+            write_atomic(self._path(article.id), _MAGIC + key + b"\n" + data)
         except OSError as e:
             self._warn(f"{self.directory}: cannot write a cache entry ({e}); continuing without it")
 

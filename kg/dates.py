@@ -15,7 +15,6 @@ the article's date.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
@@ -271,7 +270,7 @@ def date_events(
     (the article's date; or, later, one estimated from other articles)."""
     dates = resolve_timexes(timexes, base)
     return [
-        dataclasses.replace(e, date=dates[e.timex], date_text=timexes[e.timex])
+        e._replace(date=dates[e.timex], date_text=timexes[e.timex])
         if e.timex is not None
         else e
         for e in evs

@@ -90,14 +90,18 @@ def test_deleted_article_leaves_no_facts(corpus: Path, tmp_path: Path):
     _same(graph, fresh)
 
 
-@pytest.mark.parametrize("damage", [b"", b"not a pickle", b"\x80\x05garbage"])
+@pytest.mark.parametrize("damage", ["empty", "not a pickle", "truncated", "garbage body"])
 def test_corrupted_entry_is_a_miss_with_a_warning(
-    seeds_dir: Path, serial: Graph, tmp_path: Path, damage: bytes
+    seeds_dir: Path, serial: Graph, tmp_path: Path, damage: str
 ):
     cache = tmp_path / "cache"
     build_graph([seeds_dir], cache=cache)
     entry = sorted(cache.glob("*.pkl"))[0]
-    entry.write_bytes(damage)
+    data = entry.read_bytes()
+    first_line = data[: data.index(b"\n") + 1]
+    entry.write_bytes({"empty": b"", "not a pickle": b"not a pickle",
+                       "truncated": data[: len(data) // 2],
+                       "garbage body": first_line + b"\x80\x05garbage"}[damage])  # fmt: skip
     with pytest.warns(CacheWarning, match=entry.name):
         graph, result = build_graph([seeds_dir], cache=cache)
     assert (result.extracted, result.cache_hits) == (1, SEED_COUNT - 1)
@@ -378,3 +382,17 @@ def test_normalised_dates_are_kept_for_the_next_build(corpus: Path, tmp_path: Pa
     *_, entries = marshal.loads((out / ".kg-cache" / DATES_FILE).read_bytes())
     assert entries, "the seeds have an undated article re-dated against its reference year"
     assert all(dates._normalize(text, base) == iso for text, base, iso in entries)
+
+
+def test_entry_of_an_earlier_layout_is_a_quiet_miss(seeds_dir: Path, tmp_path: Path):
+    import pickle
+    import warnings
+
+    cache = tmp_path / "cache"
+    build_graph([seeds_dir], cache=cache)
+    entry = sorted(cache.glob("*.pkl"))[0]
+    entry.write_bytes(pickle.dumps(("old key", "an extraction of an earlier kg")))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheWarning)  # a stale entry is not news
+        _, result = build_graph([seeds_dir], cache=cache)
+    assert (result.extracted, result.cache_warnings) == (1, [])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Iterator
 
 from spacy.language import Language
@@ -40,17 +39,17 @@ def extract_doc(
     speakers = quote_speakers(doc, index)
     # a relation inside a quotation is the speaker's claim, not the article's
     rels = [
-        dataclasses.replace(r, claimed_by=speakers[r.sent]) if r.sent in speakers else r
+        r._replace(claimed_by=speakers[r.sent]) if r.sent in speakers else r
         for r in rels
     ]
     evs = events(doc, doc_id, index, event_lexicon or load_event_lexicon(), hedges)
     sources = {n: attribution(s) for n, s in enumerate(doc.sents)}
     rels = [
-        dataclasses.replace(r, attributed_to=sources[r.sent]) if sources.get(r.sent) else r
+        r._replace(attributed_to=sources[r.sent]) if sources.get(r.sent) else r
         for r in rels
     ]
     evs = [
-        dataclasses.replace(e, attributed_to=sources[e.sent]) if sources.get(e.sent) else e
+        e._replace(attributed_to=sources[e.sent]) if sources.get(e.sent) else e
         for e in evs
     ]
     timexes = tuple(t.text for t in doc_timexes(doc))

@@ -8,7 +8,6 @@ Quotes become `Statement` events with the speaker as agent and the quoted words 
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterator
 
@@ -576,7 +575,7 @@ def _scene_date(ev: Event, sents: list[Span]) -> Event:
     if verb is None or not any(c.dep_ in sx.SUBJ and c.pos_ == "PRON" for c in verb.children):
         return ev
     timex = intro_timex(sents[ev.sent - 1])
-    return ev if timex is None else dataclasses.replace(ev, timex=timex)
+    return ev if timex is None else ev._replace(timex=timex)
 
 
 def _attribution_speaker(sent: Span, index: MentionIndex) -> Mention | None:

@@ -58,6 +58,7 @@ class IngestCache:
         self.entries: dict[bytes, Any] = {}
         self.used: dict[bytes, Any] = {}
         self.hits = self.misses = 0
+        self.state_changed = False
         if path is None:
             return
         self.entries = load_marshal(path, self._header(), "ingest cache") or {}
@@ -100,12 +101,12 @@ class IngestCache:
         """Keep a marshal-able value for the next build (e.g. an index it can patch)."""
         key = b"state\0" + name.encode()
         if self.entries.get(key) != value:
-            self.misses += 1  # a change: the file must be written
+            self.state_changed = True  # the file must be written
         self.used[key] = value
 
     @property
     def changed(self) -> bool:
-        return self.misses > 0 or len(self.used) != len(self.entries)
+        return self.misses > 0 or self.state_changed or len(self.used) != len(self.entries)
 
     def save(self) -> None:
         """Write the entries this build used, atomically, when anything changed."""
