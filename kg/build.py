@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -179,14 +180,19 @@ def gc_paused() -> Iterator[None]:
     try:
         yield
     finally:
+        # what survived is moved out of the collector's sight before it runs again: otherwise
+        # its first pass after this stage scans the millions of records (~0.25 s each time).
+        # Frozen objects are still freed by reference counting; only cycles among them wait.
+        gc.freeze()
         if enabled:
             gc.enable()
 
 
 def _extract_standby(
-    standby: Standby, todo: list[Article], batch_size: int, progress: Progress | None
+    standby: Standby, todo: list[Article], progress: Progress | None
 ) -> Iterator[Extraction]:
-    found = standby.run(todo, batch_size=batch_size)
+    """The results of the articles `submit`ted to the standby process."""
+    found = standby.results()
     for n, ex in enumerate(found, 1):
         if progress is not None:
             progress(n, len(todo))
@@ -279,19 +285,32 @@ def extract_articles(
     fingerprint = pipeline_fingerprint(model, gazetteers)
     store = ExtractionCache(Path(cache), fingerprint) if cache is not None else None
     with gc_paused():
-        found = [store.get(a) if store is not None else None for a in articles]
-    todo = [a for a, ex in zip(articles, found, strict=True) if ex is None]
-    fresh: Iterator[Extraction]
-    use_standby = standby is not None and bool(todo) and engine == "local" and (
-        workers == 1 or len(todo) <= batch_size
+        bodies = [store.read(a) if store is not None else None for a in articles]
+    misses = [a for a, body in zip(articles, bodies, strict=True) if body is None]
+    use_standby = standby is not None and bool(misses) and engine == "local" and (
+        workers == 1 or len(misses) <= batch_size
     )
     if standby is not None and not use_standby:
         standby.close()  # nothing to extract, or more than one process should take
+    if use_standby:  # it extracts the misses while this process decodes the hits
+        standby.submit(misses, batch_size=batch_size)  # type: ignore[union-attr]
+    with gc_paused():
+        found = [store.decode(a, body) if store is not None and body is not None else None
+                 for a, body in zip(articles, bodies, strict=True)]  # fmt: skip
+    del bodies
+    todo = [a for a, ex in zip(articles, found, strict=True) if ex is None]
+    missed = {a.id for a in misses}
+    late = [a for a in todo if a.id not in missed]  # entries that did not unpickle
     if pool is not None and (engine != "local" or use_standby or not todo):
         pool.terminate()
         pool = None
-    if use_standby:
-        fresh = _extract_standby(standby, todo, batch_size, progress)  # type: ignore[arg-type]
+    fresh: Iterator[Extraction]
+    if use_standby:  # the standby's misses, then entries that turned out unreadable
+        fresh = itertools.chain(
+            _extract_standby(standby, misses, progress),  # type: ignore[arg-type]
+            _extract_local(late, gazetteer, lexicon, model=model, batch_size=batch_size,
+                           workers=1, progress=None),
+        )  # fmt: skip
     elif engine == "dask" and todo:
         from kg.distributed import extract_dask
 
@@ -304,23 +323,25 @@ def extract_articles(
             todo, gazetteer, lexicon, model=model, batch_size=batch_size, workers=workers,
             progress=progress, pool=pool,
         )  # fmt: skip
-    extractions: list[Extraction] = []
+    wanted = {a.id: a for a in todo}
+    extracted: dict[str, Extraction] = {}
     try:
-        for article, cached in zip(articles, found, strict=True):
-            ex = cached
-            if ex is None:
-                ex = next(fresh, None)
-                if ex is None or ex.doc_id != article.id:
-                    got = ex.doc_id if ex is not None else "nothing"
-                    raise BuildError(
-                        f"extraction out of step at article {article.id!r}: got {got}"
-                    )
-                if store is not None:
-                    store.put(article, ex)
-            extractions.append(ex)
+        for ex in fresh:  # stored as they come: an interrupted build keeps what it extracted
+            article = wanted.get(ex.doc_id)
+            if article is None or ex.doc_id in extracted:
+                raise BuildError(f"extraction out of step: got {ex.doc_id!r} unasked")
+            extracted[ex.doc_id] = ex
+            if store is not None:
+                store.put(article, ex)
     finally:
         if hasattr(fresh, "close"):
             fresh.close()  # stops worker processes now, not when the generator is collected
+    extractions: list[Extraction] = []
+    for article, cached in zip(articles, found, strict=True):
+        ex = cached if cached is not None else extracted.get(article.id)
+        if ex is None:
+            raise BuildError(f"extraction out of step: nothing for article {article.id!r}")
+        extractions.append(ex)
     result.extracted = len(todo)
     result.engine, result.workers = engine, workers
     if store is not None:

@@ -171,6 +171,15 @@ class ExtractionCache:
 
     def get(self, article: Article) -> Extraction | None:
         """The stored extraction of `article`, or None (missing, stale or unreadable)."""
+        body = self.read(article)
+        return None if body is None else self.decode(article, body)
+
+    def read(self, article: Article) -> bytes | None:
+        """The stored, still pickled extraction of `article` if its key matches, else None.
+
+        Separate from `decode` so that a build knows its misses (and can start extracting
+        them) before it spends time unpickling the hits.
+        """
         path = self._path(article.id)
         try:
             data = path.read_bytes()
@@ -190,6 +199,11 @@ class ExtractionCache:
         if head[len(_MAGIC) :].decode("ascii", "replace") != cache_key(article, self.fingerprint):
             self.misses += 1  # changed text or pipeline: an ordinary miss, never unpickled
             return None
+        return body
+
+    def decode(self, article: Article, body: bytes) -> Extraction | None:
+        """The `Extraction` in an entry's `body` (from `read`), or None when it is unusable."""
+        path = self._path(article.id)
         try:
             extraction = pickle.loads(body)
         except Exception as e:  # any unpickling failure: truncated, garbage, old classes

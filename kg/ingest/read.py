@@ -8,8 +8,9 @@ Missing paths and folders without any article file are user mistakes and raise `
 
 from __future__ import annotations
 
+import os
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,15 +39,24 @@ class Candidate:
     reason: str | None = None
 
 
-def _hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
-
-
-def _walk(folder: Path, patterns: Patterns) -> Iterator[Path]:
-    for path in sorted(folder.rglob("*")):
-        supported = path.suffix.lower() in patterns.suffixes
-        if supported and path.is_file() and not _hidden(path, folder):
-            yield path
+def _walk(folder: Path, patterns: Patterns) -> list[tuple[Path, tuple[int, int]]]:
+    """The article files under `folder` (sorted, hidden files and folders skipped, symlinked
+    folders not followed), each with its (device, inode): a rebuild lists thousands of files,
+    so each costs one `stat`, not the several of `Path.resolve`."""
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            if name.startswith(".") or os.path.splitext(name)[1].lower() not in patterns.suffixes:
+                continue
+            path = os.path.join(root, name)
+            try:
+                st = os.stat(path)
+            except OSError:  # a dangling link: not an article
+                continue
+            if stat.S_ISREG(st.st_mode):
+                found.append((Path(path), (st.st_dev, st.st_ino)))
+    return sorted(found)
 
 
 def discover(paths: Sequence[str | Path], *, patterns: Patterns | None = None) -> list[Candidate]:
@@ -59,24 +69,29 @@ def discover(paths: Sequence[str | Path], *, patterns: Patterns | None = None) -
     patterns = patterns or load_patterns()
     if not paths:
         raise InputError("no input paths given; pass files or folders of articles")
-    seen: set[Path] = set()
+    seen: set[object] = set()
     found: list[Candidate] = []
     for given in paths:
         path = Path(given)
         if not path.exists():
             raise InputError(f"input path not found: {path}")
+        items: list[tuple[Candidate, object]]
         if path.is_dir():
-            files = list(_walk(path, patterns))
+            files = _walk(path, patterns)
             if not files:
                 supported = ", ".join(sorted(patterns.suffixes))
                 raise InputError(f"no article files ({supported}) in folder {path}")
-            items = [Candidate(f, patterns.suffixes[f.suffix.lower()]) for f in files]
+            items = [(Candidate(f, patterns.suffixes[f.suffix.lower()]), key) for f, key in files]
         else:
             fmt = patterns.suffixes.get(path.suffix.lower())
             reason = None if fmt else f"unsupported file type '{path.suffix or path.name}'"
-            items = [Candidate(path, fmt, reason)]
-        for item in items:
-            key = item.path.resolve()
+            try:
+                st = path.stat()
+                key: object = (st.st_dev, st.st_ino)
+            except OSError:
+                key = path.resolve()
+            items = [(Candidate(path, fmt, reason), key)]
+        for item, key in items:
             if key not in seen:
                 seen.add(key)
                 found.append(item)
