@@ -134,7 +134,8 @@ def _words(corpus: Path) -> int:
 
 
 def run_all(
-    small: int, large: int, work: Path, batch_size: int, throughput: bool = True
+    small: int, large: int, work: Path, batch_size: int, throughput: bool = True,
+    reuse_large: bool = False,
 ) -> dict[str, Any]:
     from bench.corpus import write_corpus
 
@@ -148,7 +149,9 @@ def run_all(
     report["runs"] = runs
     if throughput:
         _throughput(runs, small_dir, batch_size)
-    _memory_and_incremental(runs, small, large, work, batch_size, with_small=throughput)
+    _memory_and_incremental(
+        runs, small, large, work, batch_size, with_small=throughput, reuse_large=reuse_large
+    )
     report["large_words"] = _words(work / f"corpus-{large}")
     return report
 
@@ -168,6 +171,7 @@ def _memory_and_incremental(
     work: Path,
     batch_size: int,
     with_small: bool = True,
+    reuse_large: bool = False,
 ) -> None:
     from bench.corpus import write_corpus
 
@@ -178,6 +182,8 @@ def _memory_and_incremental(
         if not folder.is_dir():
             write_corpus(size, folder)
         out = work / f"out-{size}"
+        if reuse_large and size == large and (out / "build.json").is_file():
+            continue  # a warm build of the large corpus is there: measure the rebuilds only
         shutil.rmtree(out, ignore_errors=True)
         runs[f"mem_{size}"] = measure("kg", folder, workers=2, batch_size=batch_size, out=str(out))
     # one article of the large corpus changes: the rebuild re-extracts it alone
@@ -190,6 +196,11 @@ def _memory_and_incremental(
     first.write_text("\n".join(lines), encoding="utf-8")
     try:
         runs["incremental"] = measure(
+            "kg", large_dir, workers=2, batch_size=batch_size, out=str(out)
+        )
+        lines[longest] += " Talks were due to resume."  # a second run, for the noise
+        first.write_text("\n".join(lines), encoding="utf-8")
+        runs["incremental_2"] = measure(
             "kg", large_dir, workers=2, batch_size=batch_size, out=str(out)
         )
         # the same with the HTML view, as a plain `kg build SRC --out DIR` makes it (the first
@@ -220,6 +231,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--skip-throughput", action="store_true", help="Only the memory and incremental runs."
     )
+    parser.add_argument(
+        "--reuse-large", action="store_true",
+        help="Keep a cached build of the large corpus already in WORK/out-LARGE (no first build).",
+    )  # fmt: skip
     # one measurement (internal: run by `measure` in a subprocess)
     parser.add_argument("--one", choices=["spacy", "kg"], help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
@@ -237,8 +252,9 @@ def main(argv: list[str] | None = None) -> None:
     else:
         args.work.mkdir(parents=True, exist_ok=True)
         report = run_all(
-            args.small, args.large, args.work, args.batch_size, throughput=not args.skip_throughput
-        )
+            args.small, args.large, args.work, args.batch_size,
+            throughput=not args.skip_throughput, reuse_large=args.reuse_large,
+        )  # fmt: skip
         text = json.dumps(report, indent=2)
         if args.json:
             args.json.write_text(text + "\n", encoding="utf-8")
