@@ -26,7 +26,7 @@ from typing import Any, Generic, TypeVar
 
 from kg.errors import BuildError
 
-__all__ = ["Job", "start", "fork_safe"]
+__all__ = ["Job", "start", "fork_safe", "send_error"]
 
 T = TypeVar("T")
 
@@ -41,13 +41,19 @@ def _child(conn: Connection, step: Callable[[], Any]) -> None:
     try:
         conn.send(("ok", step()))
     except BaseException as e:  # sent back whole, so the parent raises what a serial run would
-        try:
-            conn.send(("error", e))
-        except Exception:  # an exception that does not pickle: say what it was
-            detail = traceback.format_exception_only(type(e), e)[-1].strip()
-            conn.send(("error", BuildError(f"background step failed: {detail}")))
+        send_error(conn, e)
     finally:
         conn.close()
+
+
+def send_error(conn: Connection, error: BaseException) -> None:
+    """Send `("error", error)` to the parent; an exception that does not pickle goes as a
+    `BuildError` that says what it was."""
+    try:
+        conn.send(("error", error))
+    except Exception:
+        detail = traceback.format_exception_only(type(error), error)[-1].strip()
+        conn.send(("error", BuildError(f"a build process failed: {detail}")))
 
 
 class Job(Generic[T]):

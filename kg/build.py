@@ -182,7 +182,8 @@ def gc_paused() -> Iterator[None]:
     finally:
         # what survived is moved out of the collector's sight before it runs again: otherwise
         # its first pass after this stage scans the millions of records (~0.25 s each time).
-        # Frozen objects are still freed by reference counting; only cycles among them wait.
+        # Frozen objects are still freed by reference counting; only cycles among them wait,
+        # until `build` and `build_triples` unfreeze them at the end of the build.
         gc.freeze()
         if enabled:
             gc.enable()
@@ -380,6 +381,7 @@ def build_triples(
     >>> triples, result = build_triples(["seeds"], workers=2)  # doctest: +SKIP
     """
     graph, result = _build(sources, **options)  # type: ignore[arg-type]
+    gc.unfreeze()  # the records were frozen for the build only (`gc_paused`)
     if graph is None:  # only when `reuse` was given, which build_triples never does
         raise BuildError("internal error: no graph built")
     return graph, result
@@ -501,7 +503,7 @@ def _saved(job: background.Job[list[str]] | None) -> None:
         warnings.warn(message, CacheWarning, stacklevel=3)
 
 
-#: The normalised dates of the last build, in the cache folder (`kg.dates.remember`).
+#: The normalised dates of the last build, in the cache folder (`kg.dates.memoised`).
 DATES_FILE = "dates.marshal"
 
 
@@ -521,10 +523,9 @@ def _date_memo(cache: str | Path | None) -> Iterator[None]:
     version = metadata.version("dateparser")
     header = ("kg-dates-1", hashlib.blake2b(source + version.encode(), digest_size=16).digest())
     known = load_marshal(path, header, "date cache") or []
-    dates.remember(known)
-    yield
-    used = dates.recalled()
-    if used != [tuple(e) for e in known]:
+    with dates.memoised(known) as used:
+        yield
+    if used != known:
         save_marshal(path, header, used, "date cache")
 
 
@@ -642,6 +643,7 @@ def build(
     mark = time.perf_counter()
     with gc_paused():
         write_outputs(graph, result, out, html=html, cache=folder)
+    gc.unfreeze()  # the records were frozen for the build only (`gc_paused`)
     result.timings["write"] = round(time.perf_counter() - mark, 3)
     result.seconds = time.perf_counter() - started
     return result

@@ -16,8 +16,10 @@ the article's date.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from kg.model import Event
 
@@ -25,8 +27,7 @@ __all__ = [
     "WEEKDAYS",
     "date_events",
     "normalize_date",
-    "recalled",
-    "remember",
+    "memoised",
     "resolve_timexes",
     "has_year",
     "years_before",
@@ -66,22 +67,35 @@ _VAGUE = re.compile(
 )
 
 
-#: Results of `normalize_date` by (text, base): dateparser costs ~1.5 ms a call, and a rebuild
-#: re-dates every undated article against its estimated reference (~600 calls, ~1 s, at 5,000
-#: articles). A build loads the last build's results (`remember`) and saves those it used
-#: (`recalled`) in its cache folder, so an unchanged expression is never parsed twice.
-_MEMO: dict[tuple[str, str | None], str | None] = {}
-_USED: dict[tuple[str, str | None], str | None] = {}
+Memo = list[tuple[str, str | None, str | None]]  # (text, base, iso)
+
+#: Results of `normalize_date` given by an earlier run, and those used in this one, while a
+#: `memoised` scope is open (None otherwise: worker processes never grow these).
+_known: dict[tuple[str, str | None], str | None] = {}
+_used: dict[tuple[str, str | None], str | None] | None = None
 
 
-def remember(entries: Iterable[tuple[str, str | None, str | None]]) -> None:
-    """Take `(text, base, iso)` results of an earlier run (same `kg.dates` code)."""
-    _MEMO.update(((text, base), iso) for text, base, iso in entries)
+@contextmanager
+def memoised(known: Memo) -> Iterator[Memo]:
+    """Normalise with the results of an earlier run; yields a list that is filled, on exit,
+    with the `(text, base, iso)` results used in the scope, to save for the next run.
 
-
-def recalled() -> list[tuple[str, str | None, str | None]]:
-    """The `(text, base, iso)` results this process used, for `remember` in the next run."""
-    return sorted(((t, b, iso) for (t, b), iso in _USED.items()), key=lambda e: (e[0], e[1] or ""))
+    dateparser costs ~1.5 ms a call, and a rebuild re-dates every undated article against its
+    estimated reference (~600 calls, ~1 s, at 5,000 articles): a build keeps these results in
+    its cache folder, so an unchanged expression is never parsed twice.
+    """
+    global _used
+    _known.clear()
+    _known.update(((text, base), iso) for text, base, iso in known)
+    _used = {}
+    found: Memo = []
+    try:
+        yield found
+        found.extend(sorted(((t, b, iso) for (t, b), iso in _used.items()),
+                            key=lambda e: (e[0], e[1] or "")))  # fmt: skip
+    finally:
+        _used = None
+        _known.clear()
 
 
 def normalize_date(text: str, base: str | None = None) -> str | None:
@@ -96,12 +110,11 @@ def normalize_date(text: str, base: str | None = None) -> str | None:
     >>> normalize_date("decades") is None
     True
     """
+    if _used is None:
+        return _normalize_cached(text, base)
     key = (text, base)
-    if key in _MEMO:
-        iso = _MEMO[key]
-    else:
-        iso = _MEMO[key] = _normalize(text, base)
-    _USED[key] = iso
+    iso = _known[key] if key in _known else _normalize_cached(text, base)
+    _used[key] = iso
     return iso
 
 
@@ -275,3 +288,6 @@ def date_events(
         else e
         for e in evs
     ]
+
+
+_normalize_cached = lru_cache(maxsize=4096)(_normalize)

@@ -16,10 +16,10 @@ from __future__ import annotations
 import contextlib
 import gc
 import multiprocessing
-import threading
 from multiprocessing.connection import Connection
 from typing import Any
 
+from kg.background import fork_safe, send_error
 from kg.errors import BuildError
 from kg.lexicon import Gazetteer, Lexicon
 from kg.model import Article, Extraction
@@ -53,10 +53,7 @@ def _serve(conn: Connection, gazetteer: Gazetteer, lexicon: Lexicon, model: str)
     except EOFError:  # the parent went away: nothing to do
         return
     except Exception as e:  # sent back whole, so the parent raises what a local build would
-        try:
-            conn.send(("error", e))
-        except Exception:  # an exception that does not pickle: say what it was
-            conn.send(("error", BuildError(f"extraction failed: {type(e).__name__}: {e}")))
+        send_error(conn, e)
     finally:
         conn.close()
 
@@ -64,9 +61,7 @@ def _serve(conn: Connection, gazetteer: Gazetteer, lexicon: Lexicon, model: str)
 def _context() -> Any:
     """fork where it is safe (it starts in milliseconds and needs no importable __main__),
     spawn where there is no fork or where another thread might hold a lock the child needs."""
-    methods = multiprocessing.get_all_start_methods()
-    safe = "fork" in methods and threading.active_count() == 1
-    return multiprocessing.get_context("fork" if safe else "spawn")
+    return multiprocessing.get_context("fork" if fork_safe() else "spawn")
 
 
 class Standby:

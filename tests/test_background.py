@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import threading
 
@@ -54,5 +55,4 @@ def test_cancelled_step_leaves_no_process():
     job = background.start(lambda: threading.Event().wait(60))
     job.cancel()
     job.cancel()  # idempotent
-    assert not [p for p in __import__("multiprocessing").active_children()
-                if p.name == "kg-background"]
+    assert not [p for p in multiprocessing.active_children() if p.name == "kg-background"]

@@ -133,7 +133,7 @@ def _patched(
     if len(set(changed) | set(gone)) > max(1, _PATCH_LIMIT * len(ids)):
         return None
     # old positions -> new positions (-1: the entry goes)
-    remap = np.full(len(old_ids) + 1, -1, dtype=np.int64)
+    remap = np.full(len(old_ids), -1, dtype=np.int64)
     for d in kept:
         remap[old_at[d]] = new_at[d]
     owner = remap[old_owner]
