@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -81,6 +82,23 @@ class Lexicon:
     attribution: tuple[str, ...]
     titles: tuple[str, ...]  # longest first
     not_actors: frozenset[str]
+    #: every ending of a role key ("minister", "prime-minister"): a noun whose lemma is none of
+    #: these names no role, whatever its modifiers (checked before the modifiers are read)
+    role_ends: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "role_ends", key_ends(self.roles, "-"))
+
+
+def key_ends(keys: Iterable[str], sep: str) -> frozenset[str]:
+    """Every ending of every key at a `sep` boundary: "a-b-c" gives "a-b-c", "b-c" and "c".
+
+    >>> sorted(key_ends(["prime-minister"], "-"))
+    ['minister', 'prime-minister']
+    """
+    return frozenset(
+        sep.join(parts[n:]) for parts in (k.split(sep) for k in keys) for n in range(len(parts))
+    )
 
 
 def _read_json(path: Path) -> Any:
@@ -267,6 +285,14 @@ class EventLexicon:
     light_verbs: frozenset[str] = frozenset()
     mood: dict[str, Any] = field(default_factory=dict)
     participants: dict[str, Any] = field(default_factory=dict)
+    #: every ending of a noun key ("strike", "hunger-strike") and the first word of every verb
+    #: key ("blow" of "blow up"): the cheap test a token must pass before its children are read
+    noun_ends: frozenset[str] = field(init=False)
+    verb_heads: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "noun_ends", key_ends(self.nouns, "-"))
+        object.__setattr__(self, "verb_heads", frozenset(k.split(" ")[0] for k in self.verbs))
 
 
 @lru_cache(maxsize=1)

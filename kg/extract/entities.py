@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from spacy.matcher import Matcher
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 
+from kg.extract.scan import sentence_ids, spelled
 from kg.lexicon import Gazetteer, Lexicon
 from kg.model import Mention
 
@@ -39,7 +40,7 @@ class MentionIndex:
     mentions: list[Mention] = field(default_factory=list)
     by_token: dict[int, Mention] = field(default_factory=dict)
     regime_country: str | None = None  # the country the article calls "the regime"
-    sent_of: dict[int, int] = field(default_factory=dict)  # token index -> sentence number
+    sent_of: list[int] = field(default_factory=list)  # token index -> sentence number
     state_nouns: frozenset[str] = frozenset()
 
     def add(self, span: Span, mention: Mention) -> None:
@@ -79,7 +80,7 @@ def _is_title_only(text: str, lexicon: Lexicon) -> bool:
 
 
 def _mention(
-    doc_id: str, sent_ids: dict[int, int], span: Span, kind: str, label: str, gid: str | None
+    doc_id: str, sent_ids: list[int], span: Span, kind: str, label: str, gid: str | None
 ) -> Mention:
     return Mention(
         doc_id=doc_id,
@@ -94,20 +95,25 @@ def _mention(
 
 
 def find_mentions(
-    doc: Doc, doc_id: str, gazetteer: Gazetteer, lexicon: Lexicon, matcher: Matcher | None = None
+    doc: Doc,
+    doc_id: str,
+    gazetteer: Gazetteer,
+    lexicon: Lexicon,
+    matcher: PhraseMatcher | None = None,
 ) -> MentionIndex:
     """Every actor mention in `doc`, in document order (see module docstring)."""
-    sent_ids = {}
-    for n, sent in enumerate(doc.sents):
-        for t in sent:
-            sent_ids[t.i] = n
+    sent_ids = sentence_ids(doc)
     index = MentionIndex(sent_of=sent_ids, state_nouns=lexicon.state_nouns)
     found: list[tuple[Span, Mention]] = []
 
     # 1. descriptors ("Iran's Supreme Leader", "the Iranian regime") unless a name follows.
     if matcher is not None:
         claimed: set[int] = set()
-        for match_id, start, end in sorted(matcher(doc), key=lambda m: (m[1], -m[2])):
+        matches = sorted(  # longest first; the same span for two phrases: by phrase id
+            (start, -end, doc.vocab.strings[match_id]) for match_id, start, end in matcher(doc)
+        )
+        for start, neg_end, key in matches:
+            end = -neg_end
             if any(i in claimed for i in range(start, end)):
                 continue
             nxt = end
@@ -115,7 +121,7 @@ def find_mentions(
                 nxt += 1
             if nxt < len(doc) and doc[nxt].ent_type_ == "PERSON":
                 continue
-            gid = doc.vocab.strings[match_id].split("|")[0]
+            gid = key.split("|")[0]
             entry = gazetteer.entries[gid]
             span = doc[start:end]
             claimed.update(range(start, end))
@@ -193,10 +199,9 @@ def find_mentions(
         for span, m in found
         if m.kind == "Country" and m.gazetteer_id
     )
-    for token in doc:
+    for token in spelled(doc, lexicon.anaphors):
         if (
-            token.lower_ not in lexicon.anaphors
-            or token.i in occupied
+            token.i in occupied
             or token.i == 0
             or any(c.dep_ == "appos" and c.ent_type_ for c in token.children)
         ):
@@ -243,8 +248,9 @@ def _add_pronouns(doc: Doc, doc_id: str, index: MentionIndex) -> None:
     organisation or country named in this or the previous sentence; otherwise nothing.
     """
     last: dict[str, Mention] = {}
-    for token in doc:
-        m = index.at(token)
+    pronouns = {t.i: t for t in spelled(doc, PERSON_PRONOUNS | THING_PRONOUNS)}
+    for i in sorted(index.by_token.keys() | pronouns.keys()):
+        m = index.by_token.get(i)
         if m is not None:
             last[
                 "person"
@@ -254,6 +260,7 @@ def _add_pronouns(doc: Doc, doc_id: str, index: MentionIndex) -> None:
                 else "place"
             ] = m
             continue
+        token = pronouns[i]
         low = token.lower_
         group = "person" if low in PERSON_PRONOUNS else "thing" if low in THING_PRONOUNS else None
         if group is None or token.pos_ != "PRON":
@@ -286,7 +293,7 @@ def _is_locative(span: Span) -> bool:
 
 
 def _demonym_mention(
-    ent: Span, doc_id: str, sent_ids: dict[int, int], gazetteer: Gazetteer, lexicon: Lexicon
+    ent: Span, doc_id: str, sent_ids: list[int], gazetteer: Gazetteer, lexicon: Lexicon
 ) -> Mention | None:
     """A demonym stands for its country when it modifies a state noun ("Iranian officials")."""
     country = gazetteer.by_demonym.get(ent.text)

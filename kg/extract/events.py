@@ -15,6 +15,7 @@ from spacy.tokens import Doc, Span, Token
 
 from kg.extract import syntax as sx
 from kg.extract.entities import MentionIndex
+from kg.extract.scan import tagged
 from kg.extract.timex import intro_timex, timex_for
 from kg.lexicon import EventLexicon
 from kg.model import Event, Mention
@@ -147,6 +148,8 @@ def lemma_of(token: Token, lexicon: EventLexicon) -> str:
 def _verb_spec(verb: Token, lexicon: EventLexicon) -> dict | None:
     """The lexicon entry of a verb: a phrasal verb ("blow up", "call off") before its lemma."""
     lemma = lemma_of(verb, lexicon)
+    if lemma not in lexicon.verb_heads:
+        return None
     for c in verb.children:
         if c.dep_ == "prt":
             spec = lexicon.verbs.get(f"{lemma} {c.lower_}")
@@ -305,9 +308,7 @@ def verb_events(
     lexicon: EventLexicon,
     hedges: dict[int, tuple[str | None, float]],
 ) -> Iterator[Event]:
-    for verb in doc:
-        if verb.pos_ not in {"VERB"}:
-            continue
+    for verb in tagged(doc, ("VERB",)):
         spec = _verb_spec(verb, lexicon)
         kind = _class_of(verb, spec) if spec is not None else None
         if spec is None or kind is None:
@@ -430,9 +431,11 @@ def noun_events(
     lexicon: EventLexicon,
     hedges: dict[int, tuple[str | None, float]],
 ) -> Iterator[Event]:
-    for noun in doc:
-        if noun.pos_ not in {"NOUN"} or index.at(noun) is not None:
+    for noun in tagged(doc, ("NOUN",)):
+        if index.at(noun) is not None:
             continue
+        if noun.lemma_.casefold() not in lexicon.noun_ends and noun.lower_ not in lexicon.nouns:
+            continue  # no entry ends with this word: the modifiers need not be read
         mods_lower = [c.lower_ for c in noun.children if c.dep_ in {"compound", "amod"}]
         spec = None
         for mod in mods_lower:  # "hunger strike" is a protest, "strike" alone an attack
@@ -487,7 +490,7 @@ def noun_events(
         )
 
 
-def quote_speakers(doc: Doc, index: MentionIndex) -> dict[int, Mention]:
+def quote_speakers(doc: Doc, index: MentionIndex, text: str | None = None) -> dict[int, Mention]:
     """Sentences that are quotations, mapped to their speaker.
 
     A quoted sentence after "He wrote on Twitter:" (or a run of them) belongs to the subject
@@ -498,8 +501,9 @@ def quote_speakers(doc: Doc, index: MentionIndex) -> dict[int, Mention]:
     speakers: dict[int, Mention] = {}
     sents = list(doc.sents)
     current: Mention | None = None
+    whole = doc.text if text is None else text  # `doc.text` joins every token: pass it
     for n, sent in enumerate(sents):
-        text = sent.text.strip()
+        text = whole[sent.start_char : sent.end_char].strip()  # == sent.text.strip(), faster
         if not text:
             continue
         quoted = text[0] in QUOTES
@@ -527,8 +531,10 @@ def events(
     index: MentionIndex,
     lexicon: EventLexicon,
     hedges: dict[int, tuple[str | None, float]],
+    speakers: dict[int, Mention] | None = None,
 ) -> list[Event]:
-    """All events of a doc, one per (trigger, agent, target); quotes as Statement events."""
+    """All events of a doc, one per (trigger, agent, target); quotes as Statement events
+    (`speakers`: the `quote_speakers` of the doc, when known already)."""
     out: dict[tuple, Event] = {}
     for family in (verb_events, noun_events):
         for ev in family(doc, doc_id, index, lexicon, hedges):
@@ -538,7 +544,9 @@ def events(
                 out[key] = ev
             out.setdefault(key, ev)
     sents = list(doc.sents)
-    for n, speaker in quote_speakers(doc, index).items():
+    if speakers is None:
+        speakers = quote_speakers(doc, index)
+    for n, speaker in speakers.items():
         text = sents[n].text.strip()
         intro = _intro(sents, n)
         timex = intro_timex(sents[intro]) if intro is not None else None

@@ -17,6 +17,7 @@ from spacy.tokens import Doc, Token
 
 from kg.extract import syntax as sx
 from kg.extract.entities import MentionIndex
+from kg.extract.scan import spelled, tagged
 from kg.extract.syntax import OBJ, actor_for
 from kg.lexicon import Lexicon
 from kg.model import Mention, Relation
@@ -48,9 +49,7 @@ def verb_relations(
     doc: Doc, index: MentionIndex, lexicon: Lexicon
 ) -> Iterator[tuple[Mention, str, Mention, str, Token]]:
     """Subject-verb-object relations, active and passive."""
-    for verb in doc:
-        if verb.pos_ not in {"VERB", "AUX"}:
-            continue
+    for verb in tagged(doc, ("VERB", "AUX")):
         spec = lexicon.verbs.get(verb.lemma_.casefold())
         if spec is None:
             continue
@@ -95,8 +94,8 @@ def noun_relations(
     doc: Doc, index: MentionIndex, lexicon: Lexicon
 ) -> Iterator[tuple[Mention, str, Mention, str, Token]]:
     """Relations carried by a noun: "Iran's support of Hamas", "talks with Iran"."""
-    for noun in doc:
-        if noun.pos_ not in {"NOUN", "PROPN"} or index.at(noun) is not None:
+    for noun in tagged(doc, ("NOUN", "PROPN")):
+        if index.at(noun) is not None:
             continue
         spec = lexicon.nouns.get(noun.lower_) or lexicon.nouns.get(noun.lemma_.casefold())
         if spec is None:
@@ -122,13 +121,16 @@ def _compound_actors(token: Token, index: MentionIndex) -> list[Mention]:
 
 def _role_key(token: Token, lexicon: Lexicon, index: MentionIndex) -> str | None:
     """The role a noun names, trying multi-word roles first ("Prime Minister", "crown prince")."""
+    lemma = token.lemma_.casefold()
+    if lemma not in lexicon.role_ends and token.lower_ not in lexicon.roles:
+        return None
     mods = [
         c.lower_
         for c in token.children
         if c.dep_ == "compound" and c.i < token.i and index.at(c) is None
     ]
     for n in range(len(mods), -1, -1):
-        key = "-".join([*mods[len(mods) - n :], token.lemma_.casefold()])
+        key = "-".join([*mods[len(mods) - n :], lemma])
         if key in lexicon.roles:
             return key
     lower = token.lower_
@@ -139,9 +141,7 @@ def role_relations(
     doc: Doc, index: MentionIndex, lexicon: Lexicon
 ) -> Iterator[tuple[Mention, str, Mention, str, Token]]:
     """Person-to-organisation relations from role nouns and appositions."""
-    for role in doc:
-        if role.pos_ not in {"NOUN", "PROPN"}:
-            continue
+    for role in tagged(doc, ("NOUN", "PROPN")):
         key = _role_key(role, lexicon, index)
         if key is None:
             continue
@@ -202,9 +202,9 @@ def compound_relations(
     doc: Doc, index: MentionIndex, lexicon: Lexicon
 ) -> Iterator[tuple[Mention, str, Mention, str, Token]]:
     """'X-backed Y' relations: the part before the hyphen acts on the actor modified."""
-    for word in doc[2:]:
-        spec = lexicon.compounds.get(word.lower_)
-        if spec is None or doc[word.i - 1].text not in {"-", "‑", "–"}:
+    for word in spelled(doc, lexicon.compounds, start=2):
+        spec = lexicon.compounds[word.lower_]
+        if doc[word.i - 1].text not in {"-", "‑", "–"}:
             continue
         modifier = doc[word.i - 2]
         sources = actor_for(modifier, index)  # "Iran-backed", or a demonym mention "Iranian-"
@@ -225,7 +225,7 @@ def adjective_relations(
     doc: Doc, index: MentionIndex, lexicon: Lexicon
 ) -> Iterator[tuple[Mention, str, Mention, str, Token]]:
     """Predicative adjectives: "Fars News Agency is close to the IRGC", "loyal to Tehran"."""
-    for adj in doc:
+    for adj in spelled(doc, lexicon.adjectives):
         if adj.pos_ not in {"ADJ", "ADV", "VERB"} or adj.dep_ not in {
             "acomp",
             "amod",
@@ -233,9 +233,7 @@ def adjective_relations(
             "advmod",
         }:
             continue
-        spec = lexicon.adjectives.get(adj.lower_)
-        if spec is None:
-            continue
+        spec = lexicon.adjectives[adj.lower_]
         objects = sx.actors(sx.pobjs(adj, list(spec.get("prep", []))), index)
         if not objects:
             continue
@@ -252,9 +250,10 @@ def possessive_relations(
 ) -> Iterator[tuple[Mention, str, Mention, str, Token]]:
     """An organisation possessed by another or by a country is part of it: "Iran's IRGC",
     "the IRGC's Quds Force"."""
-    for token in doc:
-        inner = index.at(token)
-        if inner is None or inner.kind != "Organization" or token != _span_root(token, index):
+    for i in sorted(index.by_token):
+        token = doc[i]
+        inner = index.by_token[i]
+        if inner.kind != "Organization" or token != _span_root(token, index):
             continue
         for child in token.children:
             if child.dep_ != "poss":

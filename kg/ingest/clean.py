@@ -36,7 +36,14 @@ __all__ = [
 ]
 
 _INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060\u00ad\u180e"), None)
+_INVISIBLE_ANY = re.compile("[" + "".join(map(chr, _INVISIBLE)) + "]")
 _SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+#: What `_SPACES` would change: a run of two or more, or any space that is not " " (faster:
+#: most text has single spaces only, and each match costs a replacement)
+_ODD_SPACES = re.compile(
+    r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]{2,}"
+    r"|[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]"
+)
 _URL_LINE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 #: A truncation marker in the first part of a page is a menu, not the start of a footer.
 _TRUNCATE_MIN_SHARE = 0.4
@@ -72,12 +79,14 @@ def normalize_unicode(text: str) -> str:
 
 def strip_invisible(text: str) -> str:
     """Drop byte-order marks, zero-width characters and soft hyphens that split words."""
+    if _INVISIBLE_ANY.search(text) is None:  # the usual case; translate looks at every char
+        return text
     return text.translate(_INVISIBLE)
 
 
 def collapse_spaces(text: str) -> str:
     """One ordinary space between words (no-break and wide spaces too); trim every line."""
-    return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(line.strip() for line in _ODD_SPACES.sub(" ", text).split("\n"))
 
 
 def split_separators(text: str, patterns: Patterns | None = None) -> str:

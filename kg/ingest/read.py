@@ -9,6 +9,7 @@ Missing paths and folders without any article file are user mistakes and raise `
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ __all__ = ["Candidate", "discover", "decode", "read_file", "read_bytes", "bytes_
 
 #: Bytes sniffed for magic numbers and NUL bytes.
 _SNIFF = 8192
+#: Control characters besides tab, newline, carriage return and form feed.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 #: Share of control characters above which decoded "text" is really binary.
 _MAX_CONTROL_SHARE = 0.01
 #: Share of non-ASCII letters up to which undeclared single-byte text is read as cp1252.
@@ -197,7 +200,7 @@ def bytes_to_text(
     text = decode(data, patterns=patterns)
     if text is None:
         return None, "undecodable: not UTF-8 and no known text encoding fits"
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
+    controls = len(_CONTROL.findall(text))
     if controls > _MAX_CONTROL_SHARE * len(text):
         return None, "not a text file: too many control characters"
     if not "".join(text.split()).strip(_INVISIBLE):
