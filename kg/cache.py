@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import hashlib
 import marshal
+import mmap
+import os
 import pickle
 import warnings
 from collections.abc import Iterable, Sequence
@@ -74,7 +76,7 @@ def load_marshal(path: Path, header: tuple, what: str) -> Any:
     None when it is missing, was written under another header, or cannot be read (a
     `CacheWarning` naming `what`: the build then simply works without it)."""
     try:
-        *head, payload = marshal.loads(path.read_bytes())
+        *head, payload = marshal.loads(_mapped(path))
     except FileNotFoundError:
         return None
     except (OSError, ValueError, EOFError, TypeError) as e:
@@ -82,6 +84,16 @@ def load_marshal(path: Path, header: tuple, what: str) -> Any:
                       CacheWarning, stacklevel=3)  # fmt: skip
         return None
     return payload if tuple(head) == header else None
+
+
+def _mapped(path: Path) -> bytes | mmap.mmap:
+    """The file's bytes, memory-mapped when it is not empty: `marshal.loads` reads the pages
+    in place, without first copying the whole file (~0.1 s for a 150 MB ingest cache).
+    Everything marshal returns is a copy, so the map can go once it has loaded."""
+    with path.open("rb") as f:
+        if os.fstat(f.fileno()).st_size == 0:
+            return b""
+        return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
 
 
 def save_marshal(path: Path, header: tuple, payload: Any, what: str) -> None:

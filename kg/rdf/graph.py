@@ -45,6 +45,10 @@ _IDENT, _TITLE, _CREATOR, _DATE = (
     _t(DCTERMS.identifier), _t(DCTERMS.title), _t(DCTERMS.creator), _t(DCTERMS.date)
 )  # fmt: skip
 _PART_OF, _DERIVED = _t(DCTERMS.isPartOf), _t(PROV.wasDerivedFrom)
+_SENTENCE, _TEXT, _SENTENCE_INDEX = _t(KG.Sentence), _t(KG.text), _t(KG.sentenceIndex)
+_EVIDENCE, _CONFIDENCE, _PATTERN = _t(KG.evidence), _t(KG.confidence), _t(KG.pattern)
+_EVENT, _AGENT, _TARGET = _t(KG.Event), _t(KG.agent), _t(KG.target)
+_MENTION_COUNT, _MENTIONED_IN, _ACTOR = _t(KG.mentionCount), _t(KG.mentionedIn), _t(KG.Actor)
 
 
 @cache
@@ -90,6 +94,7 @@ def _date(iso: str) -> str:
     return typed(iso, str(datatype))
 
 
+@lru_cache(maxsize=4096)
 def _decimal(x: float) -> str:
     # the lexical form rdflib gives Literal(Decimal(...)): earlier builds wrote it so
     return typed(str(Decimal(str(round(x, 3)))), str(XSD.decimal))
@@ -129,12 +134,13 @@ def _add_document(g: Triples, article: Article, reference: str | None = None) ->
 
 
 def _add_sentence(g: Triples, ex: Extraction, n: int) -> str:
-    s = f"{_doc(ex.doc_id)[:-1]}/s{n}>"  # the document's IRI (cached) and /s<n>
+    d = _doc(ex.doc_id)
+    s = f"{d[:-1]}/s{n}>"  # the document's IRI (cached) and /s<n>
     if not g.has_subject(s):
-        g.add(s, _TYPE, _kg("Sentence"))
-        g.add(s, _kg("text"), literal(ex.sentences[n]))
-        g.add(s, _kg("sentenceIndex"), integer(n))
-        g.add(s, _PART_OF, _doc(ex.doc_id))
+        g.add_all(s, (
+            (_TYPE, _SENTENCE), (_TEXT, literal(ex.sentences[n])),
+            (_SENTENCE_INDEX, integer(n)), (_PART_OF, d),
+        ))  # fmt: skip
     return s
 
 
@@ -168,15 +174,13 @@ def graph_triples(
         a = _actor(actor.key)
         g.add(a, _TYPE, _kg(actor.kind))
         if actor.kind != "Place":
-            g.add(a, _TYPE, _kg("Actor"))
+            g.add(a, _TYPE, _ACTOR)
         g.add(a, _LABEL, literal(actor.label))
-        for alt in sorted(actor.alt_labels):
-            g.add(a, _ALT, literal(alt))
+        g.add_all(a, [(_ALT, literal(alt)) for alt in actor.alt_labels])
         if actor.wikidata:
             g.add(a, _SAME, _t(WD[actor.wikidata]))
-        g.add(a, _kg("mentionCount"), integer(actor.mentions))
-        for doc_id in sorted(actor.docs):
-            g.add(a, _kg("mentionedIn"), _doc(doc_id))
+        g.add(a, _MENTION_COUNT, integer(actor.mentions))
+        g.add_all(a, [(_MENTIONED_IN, _doc(doc_id)) for doc_id in actor.docs])
 
     claims: dict[str, list[tuple[Extraction, Relation]]] = defaultdict(list)
     for ex in extractions:
@@ -194,14 +198,13 @@ def graph_triples(
         prop = _kg(rel0.predicate)
         g.add(s_iri, prop, o_iri)
         st = f"<{_KGR}stmt/{key}>"
-        g.add(st, _TYPE, _STATEMENT)
-        g.add(st, _SUBJ, s_iri)
-        g.add(st, _PRED, prop)
-        g.add(st, _OBJ, o_iri)
-        g.add(st, _kg("confidence"), _decimal(max(r.confidence for _, r in found)))
+        g.add_all(st, (
+            (_TYPE, _STATEMENT), (_SUBJ, s_iri), (_PRED, prop), (_OBJ, o_iri),
+            (_CONFIDENCE, _decimal(max(r.confidence for _, r in found))),
+        ))  # fmt: skip
         for ex, rel in found:
             _add_claim(g, st, ex, rel, resolution)
-            g.add(st, _kg("pattern"), literal(rel.pattern))
+            g.add(st, _PATTERN, literal(rel.pattern))
     _add_events(g, extractions, resolution)
     return g
 
@@ -210,8 +213,7 @@ def _add_claim(g: Triples, node: str, ex: Extraction, item: Relation | Event,
                resolution: Resolution) -> None:
     """What every relation claim and event report carries: the sentence and document it comes
     from, and the hedge, speaker and attribution when the text gives them."""
-    g.add(node, _kg("evidence"), _add_sentence(g, ex, item.sent))
-    g.add(node, _DERIVED, _doc(ex.doc_id))
+    g.add_all(node, ((_EVIDENCE, _add_sentence(g, ex, item.sent)), (_DERIVED, _doc(ex.doc_id))))
     if item.hedge:
         g.add(node, _kg("hedge"), literal(item.hedge))
     if item.claimed_by is not None and item.claimed_by in resolution.of:
@@ -247,10 +249,12 @@ Report = tuple[Extraction, Event]
 Who = tuple[str, ...]
 
 
-def _occurrences(extractions: list[Extraction], resolution: Resolution
+def _occurrences(extractions: list[Extraction], resolution: Resolution,
+                 parts: dict[int, tuple[str | None, str | None]]
                  ) -> list[tuple[Who, Who, list[Report]]]:
     """The reports of each trigger occurrence with all its agents and targets: "X criticized A
-    and B" is one accusation with two targets, "A and B met" one meeting with two agents."""
+    and B" is one accusation with two targets, "A and B met" one meeting with two agents.
+    Fills `parts` with the `_participants` of every event, by `id`."""
     found: dict[tuple, list[Report]] = defaultdict(list)
     for ex in extractions:
         for ev in ex.events:
@@ -258,13 +262,15 @@ def _occurrences(extractions: list[Extraction], resolution: Resolution
     out = []
     for reports in found.values():
         pairs = [_participants(ev, resolution) for _, ev in reports]
+        parts.update(zip(map(id, (ev for _, ev in reports)), pairs, strict=True))
         agents = tuple(sorted({a for a, _ in pairs if a}))
         targets = tuple(sorted({t for _, t in pairs if t}))
         out.append((agents, targets, reports))
     return out
 
 
-def _group_events(extractions: list[Extraction], resolution: Resolution
+def _group_events(extractions: list[Extraction], resolution: Resolution,
+                  parts: dict[int, tuple[str | None, str | None]]
                   ) -> dict[str, tuple[str | None, list[Report]]]:
     """Reports of one real event, keyed; with the event's date (the most precise one given).
 
@@ -277,7 +283,7 @@ def _group_events(extractions: list[Extraction], resolution: Resolution
     found: dict[str, tuple[str | None, list[Report]]] = {}
     dated: dict[tuple[str, Who, Who], list[list]] = defaultdict(list)
     agentless: list[tuple[Who, list[Report]]] = []
-    for agents, targets, reports in _occurrences(extractions, resolution):
+    for agents, targets, reports in _occurrences(extractions, resolution, parts):
         ex, ev = reports[0]
         if not agents:
             if ev.date and targets and ev.kind != "Statement":
@@ -322,14 +328,14 @@ def _group_events(extractions: list[Extraction], resolution: Resolution
 
 
 def _add_events(g: Triples, extractions: list[Extraction], resolution: Resolution) -> None:
-    found = _group_events(extractions, resolution)
+    parts: dict[int, tuple[str | None, str | None]] = {}  # the participants of each event
+    found = _group_events(extractions, resolution, parts)
     for key, (date, reports) in sorted(found.items()):
-        pairs = [_participants(ev, resolution) for _, ev in reports]
+        pairs = [parts[id(ev)] for _, ev in reports]
         ev0 = next((v for (_, v), (a, _) in zip(reports, pairs, strict=True) if a),
                    reports[0][1])
         e = f"<{_KGR}event/{key}>"
-        g.add(e, _TYPE, _kg(ev0.kind))
-        g.add(e, _TYPE, _kg("Event"))
+        g.add_all(e, ((_TYPE, _kg(ev0.kind)), (_TYPE, _EVENT)))
         agents = sorted({a for a, _ in pairs if a})
         targets = sorted({t for _, t in pairs if t})
         names = [
@@ -343,17 +349,15 @@ def _add_events(g: Triples, extractions: list[Extraction], resolution: Resolutio
         if ev0.cameo:
             g.add(e, _kg("cameoCode"), literal(ev0.cameo))
         g.add(e, _kg("trigger"), literal(ev0.trigger))
-        for a in agents:
-            g.add(e, _kg("agent"), _actor(a))
-        for t in targets:
-            g.add(e, _kg("target"), _actor(t))
+        g.add_all(e, [(_AGENT, _actor(a)) for a in agents])
+        g.add_all(e, [(_TARGET, _actor(t)) for t in targets])
         dated = next((ev for _, ev in reports if ev.date and ev.date == date), None)
         dated = dated or next((ev for _, ev in reports if ev.date), None)
         if dated is not None and dated.date:
             g.add(e, _kg("date"), _date(dated.date))
             if dated.date_text:
                 g.add(e, _kg("dateText"), literal(dated.date_text))
-        g.add(e, _kg("confidence"), _decimal(max(ev.confidence for _, ev in reports)))
+        g.add(e, _CONFIDENCE, _decimal(max(ev.confidence for _, ev in reports)))
         for ex, ev in reports:
             _add_claim(g, e, ex, ev, resolution)
             if ev.place is not None and ev.place in resolution.of:

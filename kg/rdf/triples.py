@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from itertools import chain
+from operator import itemgetter
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
@@ -88,6 +90,16 @@ class Triples:
             po = self.by_subject[s] = set()
         po.add((p, o))
 
+    def add_all(self, s: str, pairs: Iterable[tuple[str, str]]) -> None:
+        """Add `(s, p, o)` for every `(p, o)` of `pairs`: one call for a node's triples (a
+        build adds ~650k triples, and the call per triple was a third of the graph stage)."""
+        self._index = None
+        po = self.by_subject.get(s)
+        if po is None:
+            self.by_subject[s] = set(pairs)
+        else:
+            po.update(pairs)
+
     def has_subject(self, s: str) -> bool:
         return s in self.by_subject
 
@@ -105,11 +117,9 @@ class Triples:
         One pass without building the predicate index: a build counts its actors, relations
         and events this way even when nothing else needs the index.
         """
-        predicates: Counter[str] = Counter()
-        types: Counter[str] = Counter()
-        for po in self.by_subject.values():
-            predicates.update(p for p, _ in po)
-            types.update(o for p, o in po if p == _TYPE)
+        pairs = self.by_subject.values()
+        predicates = Counter(map(itemgetter(0), chain.from_iterable(pairs)))  # all in C
+        types = Counter(o for p, o in chain.from_iterable(pairs) if p == _TYPE)
         return predicates, types
 
     def subjects_of(self, p: str, o: str) -> list[str]:

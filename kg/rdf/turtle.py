@@ -59,6 +59,11 @@ class BlockCache:
     def put(self, key: bytes, block: bytes) -> None:
         self.used[key] = block
 
+    @property
+    def changed(self) -> bool:
+        """Whether `save` would write anything other than what was loaded."""
+        return self.hits != len(self.used) or len(self.used) != len(self.blocks)
+
     def save(self) -> None:
         """Write the blocks used by this build atomically (a failure only costs speed)."""
         if self.path is None:
@@ -84,7 +89,7 @@ def _header() -> bytes:
 
 
 def _key(subject: str, po: set[tuple[str, str]]) -> bytes:
-    lines = sorted(f"{p} {o}" for p, o in po)
+    lines = sorted(map(" ".join, po))  # "p o" per pair, without a Python frame per pair
     text = subject + "\n" + "\n".join(lines)
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
