@@ -695,11 +695,7 @@ def _keep_outputs(out: Path, result: BuildResult, started: float) -> BuildResult
     text = json.dumps({"kg_version": __version__, **asdict(kept)}, indent=2) + "\n"
     with _locked(out):
         try:
-            _write_atomic(out / SUMMARY_FILE, text)
+            write_atomic(out / SUMMARY_FILE, text.encode("utf-8"))
         except OSError as e:
             raise BuildError(f"{out}: cannot write the build summary: {e}") from e
     return kept
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    write_atomic(path, text.encode("utf-8"))

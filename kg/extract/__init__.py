@@ -14,7 +14,6 @@ from kg.extract.events import events, quote_speakers
 from kg.extract.hedges import doc_attributions, doc_hedges
 from kg.extract.pipeline import DEFAULT_MODEL, descriptor_matcher, load_nlp
 from kg.extract.relations import relations
-from kg.extract.scan import sentence_ids
 from kg.extract.timex import doc_timexes
 from kg.lexicon import EventLexicon, Gazetteer, Lexicon, load_event_lexicon
 from kg.model import Article, Extraction
@@ -38,9 +37,8 @@ def extract_doc(
     sents = list(doc.sents)
     whole = doc.text if text is None else text  # `doc.text` joins every token: once at most
     texts = [whole[s.start_char : s.end_char] for s in sents]  # == s.text, without a Token each
-    sent_ids = sentence_ids(doc)
-    hedges = doc_hedges(doc, sents, texts, sent_ids, lexicon)
     index = find_mentions(doc, doc_id, gazetteer, lexicon, matcher)
+    hedges = doc_hedges(doc, sents, texts, index.sent_of, lexicon)
     rels = relations(doc, doc_id, index, lexicon, hedges)
     speakers = quote_speakers(doc, index, whole)
     # a relation inside a quotation is the speaker's claim, not the article's
@@ -49,7 +47,7 @@ def extract_doc(
         for r in rels
     ]
     evs = events(doc, doc_id, index, event_lexicon or load_event_lexicon(), hedges, speakers)
-    sources = doc_attributions(doc, sent_ids)
+    sources = doc_attributions(doc, index.sent_of)
     rels = [
         r._replace(attributed_to=sources[r.sent]) if sources.get(r.sent) else r
         for r in rels

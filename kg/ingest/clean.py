@@ -35,15 +35,15 @@ __all__ = [
     "is_tag_list",
 ]
 
-_INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060\u00ad\u180e"), None)
-_INVISIBLE_ANY = re.compile("[" + "".join(map(chr, _INVISIBLE)) + "]")
-_SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+#: Byte-order marks, zero-width characters and soft hyphens (also read by `kg.ingest.read`).
+INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060\u00ad\u180e"
+_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE), None)
+_INVISIBLE_ANY = re.compile(f"[{INVISIBLE}]")
+_NOT_SPACE = r"\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"  # spaces other than " "
+_SPACES = re.compile(f"[ {_NOT_SPACE}]+")
 #: What `_SPACES` would change: a run of two or more, or any space that is not " " (faster:
 #: most text has single spaces only, and each match costs a replacement)
-_ODD_SPACES = re.compile(
-    r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]{2,}"
-    r"|[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]"
-)
+_ODD_SPACES = re.compile(f"[ {_NOT_SPACE}]{{2,}}|[{_NOT_SPACE}]")
 _URL_LINE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 #: A truncation marker in the first part of a page is a menu, not the start of a footer.
 _TRUNCATE_MIN_SHARE = 0.4

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg.errors import InputError
+from kg.ingest.clean import INVISIBLE
 from kg.ingest.patterns import Patterns, load_patterns
 
 __all__ = ["Candidate", "discover", "decode", "read_file", "read_bytes", "bytes_to_text"]
@@ -29,8 +30,6 @@ _MAX_CONTROL_SHARE = 0.01
 #: Share of non-ASCII letters up to which undeclared single-byte text is read as cp1252.
 _MAX_FOREIGN_SHARE = 0.2
 _MIN_FOREIGN = 3
-#: Characters that show nothing: a file of only these and whitespace is empty.
-_INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060\u00ad\u180e"
 
 
 @dataclass(frozen=True)
@@ -203,6 +202,6 @@ def bytes_to_text(
     controls = len(_CONTROL.findall(text))
     if controls > _MAX_CONTROL_SHARE * len(text):
         return None, "not a text file: too many control characters"
-    if not "".join(text.split()).strip(_INVISIBLE):
+    if not "".join(text.split()).strip(INVISIBLE):
         return None, "empty file (whitespace only)"
     return text, None
