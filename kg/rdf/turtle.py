@@ -17,13 +17,14 @@ b'<https://x.org/a> <https://x.org/p> "hi" .'
 from __future__ import annotations
 
 import hashlib
+import heapq
 from functools import lru_cache
 from pathlib import Path
 
 from kg.cache import load_marshal, save_marshal
 from kg.rdf.triples import Triples
 
-__all__ = ["BlockCache", "turtle_bytes", "BLOCKS_FILE"]
+__all__ = ["BlockCache", "turtle_bytes", "turtle_blocks", "merge_blocks", "BLOCKS_FILE"]
 
 #: The file of Turtle blocks inside a build cache folder.
 BLOCKS_FILE = "turtle-blocks.marshal"
@@ -59,10 +60,15 @@ class BlockCache:
     def put(self, key: bytes, block: bytes) -> None:
         self.used[key] = block
 
+    def adopt(self, used: dict[bytes, bytes]) -> None:
+        """Count as used the blocks another process used (`kg.build` writes a graph's parts
+        in two processes: each one's cache entries must be kept)."""
+        self.used.update(used)
+
     @property
     def changed(self) -> bool:
         """Whether `save` would write anything other than what was loaded."""
-        return self.hits != len(self.used) or len(self.used) != len(self.blocks)
+        return len(self.used) != len(self.blocks) or not self.used.keys() <= self.blocks.keys()
 
     def save(self) -> None:
         """Write the blocks used by this build atomically (a failure only costs speed)."""
@@ -127,13 +133,13 @@ def _line_starts(body: bytes) -> list[int]:
     return starts
 
 
-def turtle_bytes(triples: Triples, cache: BlockCache | None = None) -> bytes:
-    """kg's sorted Turtle of `triples`, byte-identical to `kg.rdf.io.serialize_turtle`."""
-    if not len(triples):
-        return b""
+def turtle_blocks(
+    triples: Triples, cache: BlockCache | None = None
+) -> tuple[list[str], list[bytes]]:
+    """The subjects of `triples` in the order kg's Turtle writes them, and each one's block."""
     cache = cache if cache is not None else BlockCache()
     # subjects are IRIs: sorted by the IRI text, as `serialize_triples` sorts them
-    subjects = sorted(triples.by_subject, key=lambda s: s[1:-1])
+    subjects = sorted(triples.by_subject, key=_order)
     out: list[bytes | None] = []
     keys: list[bytes] = []
     missing: list[int] = []
@@ -149,4 +155,37 @@ def turtle_bytes(triples: Triples, cache: BlockCache | None = None) -> bytes:
                             strict=True):  # fmt: skip
             out[n] = block
             cache.put(keys[n], block)
-    return _header() + b"".join(b for b in out if b is not None)
+    return subjects, [b for b in out if b is not None]
+
+
+def _order(subject: str) -> str:
+    return subject[1:-1]
+
+
+def turtle_bytes(triples: Triples, cache: BlockCache | None = None) -> bytes:
+    """kg's sorted Turtle of `triples`, byte-identical to `kg.rdf.io.serialize_turtle`."""
+    if not len(triples):
+        return b""
+    return _header() + b"".join(turtle_blocks(triples, cache)[1])
+
+
+def merge_blocks(
+    parts: list[tuple[list[str], list[bytes]]],
+) -> tuple[bytes, list[str]]:
+    """kg's Turtle of a graph made in parts (`turtle_blocks` of each), and the subjects that
+    more than one part had. A subject in two parts must have the same triples in both (its
+    blocks are then equal): a graph is split so (`kg.rdf.graph.core_triples`)."""
+    merged = heapq.merge(*(zip(*part, strict=True) for part in parts),
+                         key=lambda pair: _order(pair[0]))  # fmt: skip
+    out: list[bytes] = []
+    repeated: list[str] = []
+    last, last_block = None, b""
+    for subject, block in merged:
+        if subject == last:
+            if block != last_block:
+                raise RuntimeError(f"Turtle writer: two parts disagree on {subject}")
+            repeated.append(subject)
+            continue
+        out.append(block)
+        last, last_block = subject, block
+    return (_header() + b"".join(out) if out else b""), repeated
