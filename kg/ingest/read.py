@@ -45,7 +45,7 @@ def _walk(folder: Path, patterns: Patterns) -> list[tuple[Path, tuple[int, int]]
     """The article files under `folder` (sorted, hidden files and folders skipped, symlinked
     folders not followed), each with its (device, inode): a rebuild lists thousands of files,
     so each costs one `stat`, not the several of `Path.resolve`."""
-    found = []
+    found: list[tuple[list[str], str, tuple[int, int]]] = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for name in files:
@@ -57,8 +57,11 @@ def _walk(folder: Path, patterns: Patterns) -> list[tuple[Path, tuple[int, int]]
             except OSError:  # a dangling link: not an article
                 continue
             if stat.S_ISREG(st.st_mode):
-                found.append((Path(path), (st.st_dev, st.st_ino)))
-    return sorted(found)
+                # sorted as `Path`s sort (part by part), without comparing `Path` objects:
+                # their Python-level comparisons were a tenth of a 5,000-file rebuild's ingest
+                found.append((os.path.normcase(path).split(os.sep), path, (st.st_dev, st.st_ino)))
+    found.sort()
+    return [(Path(path), key) for _, path, key in found]
 
 
 def discover(paths: Sequence[str | Path], *, patterns: Patterns | None = None) -> list[Candidate]:

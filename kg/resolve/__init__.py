@@ -12,16 +12,52 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import chain
+from operator import itemgetter
 
 from kg.lexicon import Gazetteer, Lexicon
 from kg.model import ACTOR_KINDS, Actor, Extraction, Mention
 from kg.rdf.iri import slug
 from kg.resolve.names import acronyms, clean_name, is_acronym, name_key
 
-__all__ = ["Resolution", "resolve"]
+__all__ = ["Resolution", "MentionKeys", "resolve", "mention_name"]
 
 Node = tuple[str, ...]
+#: What resolution reads of a mention: its text, kind, gazetteer id and label. Mentions that
+#: agree on these resolve alike, so the corpus is clustered by distinct name, not by mention.
+NameKey = tuple[str, str, str | None, str]
 _KIND_RANK = {k: i for i, k in enumerate(ACTOR_KINDS)}
+#: `mention_name(m)`: the `NameKey` of a mention (a C-level item getter: it runs per mention)
+mention_name = itemgetter(4, 5, 7, 6)
+_POINTERS = frozenset({"ANAPHOR", "PRON"})  # "the regime", "he": pointers, not names
+
+
+class MentionKeys:
+    """The actor key of a mention, looked up by its `NameKey`: a dict of the few thousand
+    distinct names of a corpus instead of one of its ~300k mentions (5,000 articles).
+
+    Only names among the extractions' `mentions` have a key: an event participant that is
+    no named actor (label "NP", `kg.extract.events`) never resolves, whatever its text.
+    """
+
+    __slots__ = ("by_name",)
+
+    def __init__(self, by_name: dict[NameKey, str]):
+        self.by_name = by_name
+
+    def get(self, mention: Mention | None, default: str | None = None) -> str | None:
+        if mention is None:
+            return default
+        return self.by_name.get(mention_name(mention), default)
+
+    def __getitem__(self, mention: Mention) -> str:
+        key = self.get(mention)
+        if key is None:
+            raise KeyError(mention)
+        return key
+
+    def __contains__(self, mention: object) -> bool:
+        return isinstance(mention, Mention) and mention_name(mention) in self.by_name
 
 
 @dataclass
@@ -29,7 +65,7 @@ class Resolution:
     """The actors of a corpus and the actor each mention resolved to."""
 
     actors: dict[str, Actor]
-    of: dict[Mention, str]
+    of: MentionKeys
 
     def actor(self, mention: Mention) -> Actor | None:
         key = self.of.get(mention)
@@ -42,13 +78,18 @@ def _coarse(kind: str) -> str:
 
 
 def _node(
-    mention: Mention, gazetteer: Gazetteer, lexicon: Lexicon, gaz_keys: dict[str, str]
+    text: str,
+    kind: str,
+    gazetteer_id: str | None,
+    gazetteer: Gazetteer,
+    lexicon: Lexicon,
+    gaz_keys: dict[str, str],
 ) -> tuple[Node, str] | None:
-    """The starting node of a mention and its cleaned name (None when nothing is left)."""
-    if mention.gazetteer_id:
-        entry = gazetteer.entries[mention.gazetteer_id]
-        return ("g", entry.id), clean_name(mention.text, lexicon.titles) or entry.label
-    name = clean_name(mention.text, lexicon.titles)
+    """The starting node of a mention's name and its cleaned form (None when nothing is left)."""
+    if gazetteer_id:
+        entry = gazetteer.entries[gazetteer_id]
+        return ("g", entry.id), clean_name(text, lexicon.titles) or entry.label
+    name = clean_name(text, lexicon.titles)
     if len(name) < 2 or name.casefold() in lexicon.not_actors:
         return None
     entry = gazetteer.lookup(name)
@@ -56,39 +97,50 @@ def _node(
         entry = gazetteer.entries[gaz_keys[name_key(name)]]
     if entry is not None:
         return ("g", entry.id), name
-    return ("n", _coarse(mention.kind), name_key(name)), name
+    return ("n", _coarse(kind), name_key(name)), name
 
 
 def resolve(
     extractions: Iterable[Extraction], gazetteer: Gazetteer, lexicon: Lexicon
 ) -> Resolution:
     """Cluster the mentions of all extractions into actors (see the module docstring)."""
+    extractions = list(extractions)
     gaz_keys = {}
     for entry in gazetteer.entries.values():
         for alias in (entry.label, *entry.aliases):
             gaz_keys.setdefault(name_key(alias), entry.id)
 
-    node_of: list[tuple[Mention, Node]] = []  # a list: hashing 300k mentions twice costs
+    # every name with its number of mentions, counted in C, in order of first use: the order
+    # in which names and nodes first appear below is that of the mentions
+    uses: Counter[NameKey] = Counter(
+        chain.from_iterable(map(mention_name, ex.mentions) for ex in extractions)
+    )
+    seen: dict[tuple[str, str, str | None], tuple[Node, str] | None] = {}
+    node_of: dict[NameKey, tuple[Node, str]] = {}
     names: dict[Node, Counter[str]] = defaultdict(Counter)
     kinds: dict[Node, Counter[str]] = defaultdict(Counter)
-    docs: dict[Node, set[str]] = defaultdict(set)
-    # a node depends on the mention's text, kind and gazetteer id only, and the same names
-    # recur thousands of times in a corpus: each is cleaned and looked up once
-    seen: dict[tuple[str, str, str | None], tuple[Node, str] | None] = {}
+    for use, n in uses.items():
+        text, kind, gazetteer_id, _ = use
+        key = (text, kind, gazetteer_id)  # the label does not change the node
+        if key in seen:
+            found = seen[key]
+        else:
+            found = seen[key] = _node(text, kind, gazetteer_id, gazetteer, lexicon, gaz_keys)
+        if found is None:
+            continue
+        node_of[use] = found
+        node, name = found
+        names[node][name] += n
+        kinds[node][kind] += n
+    # the articles each name occurs in (a mention's doc_id is its extraction's)
+    where: dict[NameKey, set[str]] = defaultdict(set)
     for ex in extractions:
-        for m in ex.mentions:
-            key = (m.text, m.kind, m.gazetteer_id)
-            if key in seen:
-                found = seen[key]
-            else:
-                found = seen[key] = _node(m, gazetteer, lexicon, gaz_keys)
-            if found is None:
-                continue
-            node, name = found
-            node_of.append((m, node))
-            names[node][name] += 1
-            kinds[node][m.kind] += 1
-            docs[node].add(m.doc_id)
+        doc_id = ex.doc_id
+        for use in set(map(mention_name, ex.mentions)):
+            where[use].add(doc_id)
+    docs: dict[Node, set[str]] = defaultdict(set)
+    for use, (node, _) in node_of.items():
+        docs[node] |= where[use]
 
     graph = _Components(names)
     dropped: set[Node] = set()
@@ -107,19 +159,16 @@ def resolve(
         actors[key] = actor
         for n in comp:
             comp_key[n] = key
-    of = {m: comp_key[n] for m, n in node_of if n in comp_key}
-    surfaces: dict[str, str] = {}
-    for m, key in of.items():
-        actors[key].mentions += 1
-        if m.label not in {"ANAPHOR", "PRON"}:  # "the regime", "he": pointers, not names
-            surface = surfaces.get(m.text)
-            if surface is None:
-                surface = surfaces[m.text] = _surface(m.text)
-            actors[key].alt_labels.add(surface)
+    by_name = {use: comp_key[node] for use, (node, _) in node_of.items() if node in comp_key}
+    for use, actor_key in by_name.items():
+        actor = actors[actor_key]
+        actor.mentions += uses[use]
+        if use[3] not in _POINTERS:
+            actor.alt_labels.add(_surface(use[0]))
     for actor in actors.values():
         actor.alt_labels.discard(actor.label)
         actor.alt_labels = {a for a in actor.alt_labels if a}
-    return Resolution(actors=actors, of=of)
+    return Resolution(actors=actors, of=MentionKeys(by_name))
 
 
 class _Components:
