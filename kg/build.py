@@ -27,7 +27,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
@@ -148,6 +148,10 @@ def _code_fingerprint() -> bytes:
     return digest.digest()
 
 
+_ARTICLE_FIELDS = tuple(f.name for f in fields(Article))
+_TEXT_FIELD = _ARTICLE_FIELDS.index("text")
+
+
 def inputs_digest(corpus: Corpus, pipeline: str) -> str:
     """What a build's outputs depend on: kg's code and data, the pipeline fingerprint
     (`kg.cache`), and every article and skipped file as ingest read them.
@@ -158,7 +162,9 @@ def inputs_digest(corpus: Corpus, pipeline: str) -> str:
     digest = hashlib.blake2b(_code_fingerprint() + pipeline.encode(), digest_size=16)
     for article in corpus.articles:
         # the text by its content hash when ingest made one (repr-ing 5,000 texts cost 0.1 s)
-        shown = replace(article, text="") if article.content_hash else article
+        shown = [getattr(article, name) for name in _ARTICLE_FIELDS]
+        if article.content_hash:
+            shown[_TEXT_FIELD] = ""
         digest.update(repr(shown).encode("utf-8", "surrogatepass") + b"\0")
     for skipped in corpus.skipped:
         digest.update(repr(skipped).encode("utf-8", "surrogatepass") + b"\0")
@@ -510,50 +516,57 @@ def _render(
     references: dict[str, str],
     cache: Path | None,
 ) -> Rendered:
-    """The graph's Turtle made in two processes: the events (about two thirds of the work of
-    a large graph) in a forked one, the rest here; then the two sorted block lists are merged.
+    """The graph's Turtle made in two processes: the documents, actors and relation claims in
+    a forked one, the events here; then the two sorted block lists are merged.
 
     The parts share only sentence nodes, with the same triples on both sides, so the bytes
-    are those of `turtle_bytes(graph_triples(...))` (tested). Where fork is unsafe the events
-    part runs here afterwards: the same bytes, serially.
+    are those of `turtle_bytes(graph_triples(...))` (tested). The events are the larger part
+    (~60% of the work at 5,000 articles), and they stay here because a forked process pays
+    for every page of the inherited records it touches (copy on write): the smaller part
+    goes there. Where fork is unsafe the other part runs here afterwards: the same bytes.
     """
-    from kg.rdf.graph import core_triples
-    from kg.rdf.turtle import BLOCKS_FILE, BlockCache, merge_blocks, turtle_blocks
+    from kg.rdf.graph import core_triples, event_triples
+    from kg.rdf.turtle import BLOCKS_FILE, BlockCache, merge_blocks
 
     blocks = BlockCache(cache / BLOCKS_FILE if cache is not None else None)
-    job = background.start(partial(_event_blocks, extractions, resolution, blocks))
+    there = partial(core_triples, articles, extractions, resolution, references)
+    here = partial(event_triples, extractions, resolution)
+    job = background.start(partial(_part, there, blocks))
     try:
-        core = core_triples(articles, extractions, resolution, references)
-        mine = turtle_blocks(core, blocks)
-        predicates, types = core.tally()
+        graph, (subjects, mine, _, predicates, types) = _part_here(here, blocks)
     except BaseException:
         job.cancel()
         raise
-    subjects, theirs, used, their_predicates, their_types = job.result()
+    their_subjects, theirs, used, their_predicates, their_types = job.result()
     blocks.adopt(used)
-    data, repeated = merge_blocks([mine, (subjects, theirs)])
+    data, repeated = merge_blocks([(subjects, mine), (their_subjects, theirs)])
     predicates.update(their_predicates)
     types.update(their_types)
     for s in repeated:  # a sentence both parts cite is one node: its triples count once
-        for p, o in core.by_subject[s]:
+        for p, o in graph.by_subject[s]:
             predicates[p] -= 1
             if p == _RDF_TYPE:
                 types[o] -= 1
     return Rendered(data, blocks, predicates, types)
 
 
-def _event_blocks(
-    extractions: list[Extraction], resolution: Resolution, blocks: Any
-) -> tuple[list[str], list[bytes], dict[bytes, bytes], Counter[str], Counter[str]]:
-    """The events part of `_render`: its subjects, their Turtle blocks, the block cache
-    entries it used, and its counts."""
-    from kg.rdf.graph import event_triples
+_Part = tuple[list[str], list[bytes], dict[bytes, bytes], Counter[str], Counter[str]]
+
+
+def _part_here(make: Callable[[], Triples], blocks: Any) -> tuple[Triples, _Part]:
+    """One part of `_render`: its triples, and its subjects, their Turtle blocks, the block
+    cache entries it used and its counts."""
     from kg.rdf.turtle import turtle_blocks
 
-    graph = event_triples(extractions, resolution)
+    graph = make()
     subjects, out = turtle_blocks(graph, blocks)
     predicates, types = graph.tally()
-    return subjects, out, blocks.used, predicates, types
+    return graph, (subjects, out, blocks.used, predicates, types)
+
+
+def _part(make: Callable[[], Triples], blocks: Any) -> _Part:
+    """`_part_here` in a forked process: all but the triples, which stay there."""
+    return _part_here(make, blocks)[1]
 
 
 def _save_quietly(cache: Any) -> list[str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from functools import cache, lru_cache
 from operator import itemgetter
@@ -25,7 +25,7 @@ from kg.model import Article, Event, Extraction, Relation
 from kg.rdf.iri import digest, slug
 from kg.rdf.namespace import KG, KGR, WD
 from kg.rdf.triples import Triples, integer, literal, typed
-from kg.resolve import Resolution, mention_name
+from kg.resolve import NameKey, Resolution, mention_name
 
 __all__ = [
     "to_graph",
@@ -64,6 +64,10 @@ _MENTION_COUNT, _MENTIONED_IN, _ACTOR = _t(KG.mentionCount), _t(KG.mentionedIn),
 def _kg(name: str) -> str:
     """A kg term (an unknown local name raises, as `KG[name]` does)."""
     return _t(KG[name])
+
+
+_HEDGE, _CLAIMED_BY, _ATTRIBUTED = _kg("hedge"), _kg("claimedBy"), _kg("attributedTo")
+_PLACE, _QUOTE = _kg("place"), _kg("quote")
 
 
 def doc_iri(doc_id: str) -> URIRef:
@@ -142,8 +146,10 @@ def _add_document(g: Triples, article: Article, reference: str | None = None) ->
         g.add(d, _DERIVED, _doc(host))
 
 
-def _add_sentence(g: Triples, ex: Extraction, n: int) -> str:
-    d = _doc(ex.doc_id)
+def _add_sentence(g: Triples, ex: Extraction, n: int, d: str | None = None) -> str:
+    """The node of sentence `n` of an extraction, added with its triples the first time
+    (`d`: the document's IRI, when the caller has it)."""
+    d = d or _doc(ex.doc_id)
     s = f"{d[:-1]}/s{n}>"  # the document's IRI (cached) and /s<n>
     if not g.has_subject(s):
         g.add_all(s, (
@@ -208,29 +214,32 @@ def core_triples(
         g.add(a, _MENTION_COUNT, integer(actor.mentions))
         g.add_all(a, [(_MENTIONED_IN, _doc(doc_id)) for doc_id in actor.docs])
 
+    key_of = resolution.of.by_name.get
     claims: dict[str, list[tuple[Extraction, Relation]]] = defaultdict(list)
+    ends: dict[str, tuple[str, str]] = {}  # claim -> its subject's and object's actor keys
     for ex in extractions:
         for rel in ex.relations:
-            s, o = resolution.of.get(rel.subject), resolution.of.get(rel.object)
+            s, o = key_of(mention_name(rel.subject)), key_of(mention_name(rel.object))
             if s is None or o is None or s == o:
                 continue
             text = _folded(ex.sentences[rel.sent])
-            claims[digest(s, rel.predicate, o, text)].append((ex, rel))
+            key = digest(s, rel.predicate, o, text)
+            claims[key].append((ex, rel))
+            ends[key] = (s, o)
 
     for key, found in sorted(claims.items()):
-        ex0, rel0 = found[0]
-        s_iri = _actor(resolution.of[rel0.subject])
-        o_iri = _actor(resolution.of[rel0.object])
-        prop = _kg(rel0.predicate)
+        s_key, o_key = ends[key]
+        s_iri, o_iri = _actor(s_key), _actor(o_key)
+        prop = _kg(found[0][1].predicate)
         g.add(s_iri, prop, o_iri)
-        st = f"<{_KGR}stmt/{key}>"
-        g.add_all(st, (
+        po = [
             (_TYPE, _STATEMENT), (_SUBJ, s_iri), (_PRED, prop), (_OBJ, o_iri),
             (_CONFIDENCE, _decimal(max(r.confidence for _, r in found))),
-        ))  # fmt: skip
+        ]  # fmt: skip
         for ex, rel in found:
-            _add_claim(g, st, ex, rel, resolution)
-            g.add(st, _PATTERN, literal(rel.pattern))
+            po += _claim(g, ex, rel, key_of)
+            po.append((_PATTERN, literal(rel.pattern)))
+        g.add_all(f"<{_KGR}stmt/{key}>", po)
     return g
 
 
@@ -241,18 +250,24 @@ def event_triples(extractions: Sequence[Extraction], resolution: Resolution) -> 
     return g
 
 
-def _add_claim(g: Triples, node: str, ex: Extraction, item: Relation | Event,
-               resolution: Resolution) -> None:
-    """What every relation claim and event report carries: the sentence and document it comes
-    from, and the hedge, speaker and attribution when the text gives them."""
-    g.add_all(node, ((_EVIDENCE, _add_sentence(g, ex, item.sent)), (_DERIVED, _doc(ex.doc_id))))
+def _claim(g: Triples, ex: Extraction, item: Relation | Event,
+           key_of: Callable[[NameKey], str | None]) -> list[tuple[str, str]]:
+    """What every relation claim and event report carries, as (predicate, object) pairs: the
+    sentence (its node added to `g`) and document it comes from, and the hedge, speaker and
+    attribution when the text gives them. `key_of`: `resolution.of.by_name.get`."""
+    d = _doc(ex.doc_id)
+    po = [(_EVIDENCE, _add_sentence(g, ex, item.sent, d)), (_DERIVED, d)]
     if item.hedge:
-        g.add(node, _kg("hedge"), literal(item.hedge))
-    speaker = resolution.of.get(item.claimed_by)
-    if speaker is not None:
-        g.add(node, _kg("claimedBy"), _actor(speaker))
+        po.append((_HEDGE, literal(item.hedge)))
+    if item.claimed_by is not None:
+        speaker = key_of(mention_name(item.claimed_by))
+        if speaker is not None:
+            po.append((_CLAIMED_BY, _actor(speaker)))
     if item.attributed_to:
-        g.add(node, _kg("attributedTo"), literal(item.attributed_to))
+        po.append((_ATTRIBUTED, literal(item.attributed_to)))
+    return po
+
+
 def _event_key(kind: str, agents: Sequence[str], targets: Sequence[str], date: str | None,
                text: str = "") -> str:
     """One real event reported in several articles (or sentences) is one node: the key is what
@@ -381,38 +396,40 @@ def _group_events(extractions: list[Extraction], resolution: Resolution,
 def _add_events(g: Triples, extractions: list[Extraction], resolution: Resolution) -> None:
     parts: dict[int, tuple[str | None, str | None]] = {}  # the participants of each event
     found = _group_events(extractions, resolution, parts)
+    key_of = resolution.of.by_name.get
+    labels = {k: actor.label for k, actor in resolution.actors.items()}
     for key, (date, reports) in sorted(found.items()):
         pairs = [parts[id(ev)] for _, ev in reports]
         ev0 = next((v for (_, v), (a, _) in zip(reports, pairs, strict=True) if a),
                    reports[0][1])
-        e = f"<{_KGR}event/{key}>"
-        g.add_all(e, ((_TYPE, _kg(ev0.kind)), (_TYPE, _EVENT)))
         agents = sorted({a for a, _ in pairs if a})
         targets = sorted({t for _, t in pairs if t})
-        names = [
-            " and ".join(resolution.actors[k].label for k in side)
-            for side in (agents, targets)
-            if side
-        ]
-        g.add(e, _LABEL, literal(f"{ev0.kind}: {' -> '.join(names)}"))
+        names = [" and ".join(labels[k] for k in side) for side in (agents, targets) if side]
+        # all of a node's pairs are collected and added at once (~50k reports at 5,000 articles)
+        po = [
+            (_TYPE, _kg(ev0.kind)), (_TYPE, _EVENT),
+            (_LABEL, literal(f"{ev0.kind}: {' -> '.join(names)}")),
+            (_kg("trigger"), literal(ev0.trigger)),
+        ]  # fmt: skip
         if ev0.plover:
-            g.add(e, _kg("ploverType"), literal(ev0.plover))
+            po.append((_kg("ploverType"), literal(ev0.plover)))
         if ev0.cameo:
-            g.add(e, _kg("cameoCode"), literal(ev0.cameo))
-        g.add(e, _kg("trigger"), literal(ev0.trigger))
-        g.add_all(e, [(_AGENT, _actor(a)) for a in agents])
-        g.add_all(e, [(_TARGET, _actor(t)) for t in targets])
+            po.append((_kg("cameoCode"), literal(ev0.cameo)))
+        po += [(_AGENT, _actor(a)) for a in agents]
+        po += [(_TARGET, _actor(t)) for t in targets]
         dated = next((ev for _, ev in reports if ev.date and ev.date == date), None)
         dated = dated or next((ev for _, ev in reports if ev.date), None)
         if dated is not None and dated.date:
-            g.add(e, _kg("date"), _date(dated.date))
+            po.append((_kg("date"), _date(dated.date)))
             if dated.date_text:
-                g.add(e, _kg("dateText"), literal(dated.date_text))
-        g.add(e, _CONFIDENCE, _decimal(max(ev.confidence for _, ev in reports)))
+                po.append((_kg("dateText"), literal(dated.date_text)))
+        po.append((_CONFIDENCE, _decimal(max(ev.confidence for _, ev in reports))))
         for ex, ev in reports:
-            _add_claim(g, e, ex, ev, resolution)
-            place = resolution.of.get(ev.place)
-            if place is not None:
-                g.add(e, _kg("place"), _actor(place))
+            po += _claim(g, ex, ev, key_of)
+            if ev.place is not None:
+                place = key_of(mention_name(ev.place))
+                if place is not None:
+                    po.append((_PLACE, _actor(place)))
             if ev.quote:
-                g.add(e, _kg("quote"), literal(ev.quote))
+                po.append((_QUOTE, literal(ev.quote)))
+        g.add_all(f"<{_KGR}event/{key}>", po)

@@ -20,7 +20,7 @@ from kg.model import ACTOR_KINDS, Actor, Extraction, Mention
 from kg.rdf.iri import slug
 from kg.resolve.names import acronyms, clean_name, is_acronym, name_key
 
-__all__ = ["Resolution", "MentionKeys", "resolve", "mention_name"]
+__all__ = ["Resolution", "MentionKeys", "NameKey", "resolve", "mention_name"]
 
 Node = tuple[str, ...]
 #: What resolution reads of a mention: its text, kind, gazetteer id and label. Mentions that

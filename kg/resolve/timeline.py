@@ -25,13 +25,14 @@ from collections.abc import Sequence
 
 from kg.dates import date_events, has_year, years_before
 from kg.model import Article, Extraction, Mention
-from kg.resolve import Resolution
+from kg.resolve import Resolution, mention_name
 
 __all__ = ["estimate_references", "redate"]
 
 
 def _key(mention: Mention | None, resolution: Resolution) -> str | None:
-    return resolution.of.get(mention) if mention is not None else None
+    # the name look-up of `resolution.of.get`, without its call: this runs per event report
+    return resolution.of.by_name.get(mention_name(mention)) if mention is not None else None
 
 
 def _anchors(
