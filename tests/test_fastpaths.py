@@ -137,3 +137,31 @@ def test_add_all_and_tally_equal_one_add_per_triple() -> None:
     predicates, types = many.tally()
     assert predicates == Counter({rdf_type: 3, "<p>": 1, "<q>": 1})
     assert types == Counter({"<A>": 2, "<B>": 1})
+
+
+def test_resolution_by_name_is_resolution_by_mention(extractor: Extractor) -> None:
+    """`resolve` clusters distinct names, counted in C; `Resolution.of` looks a mention up by
+    its name. Every listed mention gets the key its name got, counts and labels are those of
+    one pass over the mentions, and a participant that is no named actor (label "NP") never
+    resolves, even where its text is an actor's name."""
+    from kg.resolve import _POINTERS, _surface, resolve
+
+    extractions = list(extractor.run(load_corpus([SEEDS]).articles))
+    resolution = resolve(extractions, load_gazetteer(), load_lexicon())
+    mentions = [m for ex in extractions for m in ex.mentions]
+    keys = {m: resolution.of.get(m) for m in mentions}
+    assert sum(k is not None for k in keys.values()) > 0.8 * len(mentions)
+    counts: Counter[str] = Counter(k for k in keys.values() if k is not None)
+    assert {k: a.mentions for k, a in resolution.actors.items()} == dict(counts)
+    for key, actor in resolution.actors.items():
+        named = {_surface(m.text) for m, k in keys.items() if k == key and m.label not in _POINTERS}
+        assert actor.alt_labels == {n for n in named if n and n != actor.label}
+        assert actor.docs == {m.doc_id for m, k in keys.items() if k == key}
+    for m, key in keys.items():
+        assert (m in resolution.of) == (key is not None)
+        assert resolution.of.get(m._replace(doc_id="elsewhere", start=0)) == key
+    participants = [ev.target for ex in extractions for ev in ex.events if ev.target]
+    nps = [m for m in participants if m.label == "NP"]
+    assert nps and all(resolution.of.get(m) is None for m in nps)
+    named = next(m for m in mentions if keys[m] is not None and m.label != "NP")
+    assert resolution.of.get(named._replace(label="NP")) is None

@@ -422,4 +422,4 @@ def test_graph_written_in_two_processes_is_the_same_turtle(
     blocks = BlockCache(out / CACHE_DIR / BLOCKS_FILE)
     assert turtle_bytes(triples, blocks) == expected
     assert blocks.hits == len(triples.by_subject) and not blocks.changed
-    assert '"triples": %d' % len(triples) in (out / SUMMARY_FILE).read_text(encoding="utf-8")
+    assert f'"triples": {len(triples)}' in (out / SUMMARY_FILE).read_text(encoding="utf-8")
