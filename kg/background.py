@@ -16,8 +16,10 @@ the step runs in the calling process when its result is asked for: the same outp
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
+import os
 import threading
 import traceback
 from collections.abc import Callable
@@ -36,8 +38,11 @@ def fork_safe() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
-def _child(conn: Connection, step: Callable[[], Any]) -> None:
+def _child(conn: Connection, step: Callable[[], Any], nice: int = 0) -> None:
     gc.freeze()  # the inherited graph stays shared: the collector never writes to its pages
+    if nice:
+        with contextlib.suppress(OSError):
+            os.nice(nice)
     try:
         conn.send(("ok", step()))
     except BaseException as e:  # sent back whole, so the parent raises what a serial run would
@@ -59,14 +64,14 @@ def send_error(conn: Connection, error: BaseException) -> None:
 class Job(Generic[T]):
     """A step started by `start`; `result()` waits for it and returns or raises its outcome."""
 
-    def __init__(self, step: Callable[[], T]):
+    def __init__(self, step: Callable[[], T], nice: int = 0):
         self._step: Callable[[], T] | None = step
         self._conn: Connection | None = None
         self._process: Any = None
         if fork_safe():
             ctx = multiprocessing.get_context("fork")
             self._conn, child = ctx.Pipe(duplex=False)
-            self._process = ctx.Process(target=_child, args=(child, step), daemon=True,
+            self._process = ctx.Process(target=_child, args=(child, step, nice), daemon=True,
                                         name="kg-background")  # fmt: skip
             self._process.start()
             child.close()
@@ -107,7 +112,9 @@ class Job(Generic[T]):
         self._step = None
 
 
-def start(step: Callable[[], T]) -> Job[T]:
+def start(step: Callable[[], T], *, nice: int = 0) -> Job[T]:
     """Start `step` (a function of no arguments, returning something picklable) in the
-    background; see the module docstring."""
-    return Job(step)
+    background; see the module docstring. `nice` > 0 lowers the child's priority: a step that
+    only has to be done by the end of the build (saving a cache) then takes the CPU the build
+    leaves idle instead of slowing the steps the build waits for."""
+    return Job(step, nice)

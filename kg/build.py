@@ -71,6 +71,8 @@ GRAPH_FILE = "graph.ttl"
 HTML_FILE = "graph.html"
 SUMMARY_FILE = "build.json"
 _RDF_TYPE = f"<{RDF.type}>"
+#: How much a background cache save is niced (`background.start`).
+_SAVE_NICE = 10
 #: The cache folder inside the output folder, unless `--cache DIR` names another.
 CACHE_DIR = ".kg-cache"
 #: Where extraction runs: this machine (`nlp.pipe` with `n_process`) or a Dask cluster.
@@ -434,7 +436,8 @@ def _build(
         with gc_paused():
             corpus = load_corpus(sources, strict=strict, max_bytes=max_bytes, cache=ingest_cache)
         # written by a forked process (~150 MB at 5,000 articles: 0.6 s) while this one goes on
-        saving = (background.start(partial(_save_quietly, ingest_cache))
+        # niced: it runs on the core the build leaves idle (while resolving), not against it
+        saving = (background.start(partial(_save_quietly, ingest_cache), nice=_SAVE_NICE)
                   if ingest_cache.path is not None and ingest_cache.changed else None)  # fmt: skip
         del ingest_cache  # ~25 KB an article: not kept through extraction
         timings["ingest"] = time.perf_counter() - started

@@ -56,3 +56,11 @@ def test_cancelled_step_leaves_no_process():
     job.cancel()
     job.cancel()  # idempotent
     assert not [p for p in multiprocessing.active_children() if p.name == "kg-background"]
+
+
+def test_niced_step_runs_at_lower_priority_and_this_process_keeps_its_own():
+    here = os.getpriority(os.PRIO_PROCESS, 0)
+    assert background.start(lambda: os.getpriority(os.PRIO_PROCESS, 0), nice=5).result() == min(
+        here + 5, 19
+    )
+    assert os.getpriority(os.PRIO_PROCESS, 0) == here
