@@ -250,13 +250,20 @@ class ExtractionCache:
             self._warn(f"{self.directory}: cannot write a cache entry ({e}); continuing without it")
 
     def prune(self, keep: Iterable[str]) -> int:
-        """Delete the entries (and stray temporary files) of ids not in `keep`; return how many."""
+        """Delete the entries of ids not in `keep`, and stray temporary files of entries (left
+        by an interrupted `put`); return how many.
+
+        Only an entry's temporary files (`.<id>.pkl.*.tmp`) are stray: the other caches in the
+        folder are written by a background process while this build goes on (`kg.build`), and
+        their temporary files must survive until they are renamed into place.
+        """
         if not self.directory.is_dir():
             return 0
         wanted = {f"{doc_id}{SUFFIX}" for doc_id in keep}
         removed = 0
         for path in self.directory.iterdir():
-            stray = path.name.startswith(".") and path.name.endswith(".tmp")
+            name = path.name
+            stray = name.startswith(".") and name.endswith(".tmp") and f"{SUFFIX}." in name
             if path.is_file() and (stray or (path.suffix == SUFFIX and path.name not in wanted)):
                 try:
                     path.unlink()

@@ -90,6 +90,21 @@ def test_deleted_article_leaves_no_facts(corpus: Path, tmp_path: Path):
     _same(graph, fresh)
 
 
+def test_prune_spares_other_caches_being_written(tmp_path: Path):
+    """The ingest cache is saved by a background process while extraction prunes: its
+    temporary file must survive (it was deleted mid-save once, losing the save)."""
+    from kg.cache import ExtractionCache
+
+    cache = ExtractionCache(tmp_path, "fingerprint")
+    for name in ["a.pkl", "gone.pkl", ".gone.pkl.x1.tmp", ".ingest.marshal.x2.tmp",
+                 ".turtle-blocks.marshal.x3.tmp", "ingest.marshal"]:  # fmt: skip
+        (tmp_path / name).write_bytes(b"")
+    assert cache.prune(["a"]) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".ingest.marshal.x2.tmp", ".turtle-blocks.marshal.x3.tmp", "a.pkl", "ingest.marshal"
+    ]
+
+
 @pytest.mark.parametrize("damage", ["empty", "not a pickle", "truncated", "garbage body"])
 def test_corrupted_entry_is_a_miss_with_a_warning(
     seeds_dir: Path, serial: Graph, tmp_path: Path, damage: str
