@@ -257,6 +257,59 @@ def test_ingest_cache_follows_changed_deleted_and_touched_files(corpus: Path, tm
     assert cache.misses == 0 and len(cache.used) < size
 
 
+def _reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files ingest reads from now on."""
+    import kg.ingest.corpus as corpus_module
+
+    read: list[str] = []
+    original = corpus_module.read_bytes
+
+    def counted(candidate, **kwargs):  # type: ignore[no-untyped-def]
+        read.append(candidate.path.name)
+        return original(candidate, **kwargs)
+
+    monkeypatch.setattr(corpus_module, "read_bytes", counted)
+    return read
+
+
+def test_unchanged_files_are_not_read_again(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import os
+
+    from kg.ingest import load_corpus
+
+    monkeypatch.setattr("kg.ingest.cache._SETTLED_NS", 0)  # the files were written just now
+    store = tmp_path / "ingest.marshal"
+    _ingest(corpus, store)
+    read = _reads(monkeypatch)
+    same, cache = _ingest(corpus, store)
+    assert read == [] and cache.misses == 0 and same == load_corpus([corpus])
+    # the same size and modification time, other bytes: the status-change time tells
+    changed = corpus / "003_bb57ecc43a8628e0.txt"
+    before = changed.stat()
+    text = changed.read_text(encoding="utf-8")
+    changed.write_text(text.replace("Hezbollah", "Hizbullah"), encoding="utf-8")
+    os.utime(changed, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert changed.stat().st_size == before.st_size
+    read.clear()  # the fresh read above counted too
+    after, _ = _ingest(corpus, store)
+    assert read == [changed.name] and after == load_corpus([corpus])
+    assert "Hizbullah" in after.get("003-bb57ecc43a8628e0").text  # type: ignore[union-attr]
+
+
+def test_files_changed_just_before_a_build_are_read_again(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A second write within one clock tick of the first would leave the file's times as
+    they were: so a file that had not settled when it was read is read again next time."""
+    store = tmp_path / "ingest.marshal"
+    _ingest(corpus, store)  # the copies were written just now: not settled
+    read = _reads(monkeypatch)
+    _ingest(corpus, store)
+    assert len(read) == len(list(corpus.glob("*.txt")))
+
+
 def test_ingest_cache_of_another_pipeline_is_not_used(corpus: Path, tmp_path: Path):
     import marshal
 

@@ -8,6 +8,14 @@ of the bytes (a touched but unchanged file is a hit; a changed one a miss, whate
 mtime) and of the *ingest fingerprint*: the source of `kg/ingest`, the data files it reads
 and the Python version (Unicode normalisation follows it). A changed rule re-reads all.
 
+A file is only read again when its status changed: each entry remembers the size, inode and
+modification and status-change times of the file it came from, as `git status` does, so a
+rebuild of 5,000 files reads one changed file instead of 25 MB (0.1 s warm; 0.7 s after the
+system dropped the files from its page cache). Any write to a file moves its status-change
+time, which no program can set back; a file that changed less than `_SETTLED_NS` before the
+build that read it is read again anyway, since a second write within the same clock tick
+would leave its times as they were.
+
 Everything lives in one marshal file (plain tuples, bytes and strings: loads at hundreds of
 MB/s); `save` keeps only the entries this build used, so deleted files leave nothing behind.
 An unreadable file is an empty cache (a warning, never an error).
@@ -16,7 +24,9 @@ An unreadable file is an empty cache (a warning, never an error).
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
+import time
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -31,6 +41,10 @@ __all__ = ["IngestCache", "ingest_fingerprint", "INGEST_FILE"]
 #: The cache file inside a build cache folder.
 INGEST_FILE = "ingest.marshal"
 _FORMAT = "kg-ingest-1"
+#: How long a file must have been unchanged when it is read for its status to vouch for its
+#: bytes next time (file systems stamp times by clock tick; FAT's is two seconds).
+_SETTLED_NS = 3_000_000_000
+_FILES = "files"
 
 
 @lru_cache(maxsize=1)
@@ -59,9 +73,12 @@ class IngestCache:
         self.used: dict[bytes, Any] = {}
         self.hits = self.misses = 0
         self.state_changed = False
+        self.started = time.time_ns()  # before any file is read: the "read at" of this build
+        self.files: dict[str, tuple] = {}  # path -> (status, read at, key): see `known`
         if path is None:
             return
         self.entries = load_marshal(path, self._header(), "ingest cache") or {}
+        self._last_files = self.state(_FILES) or {}
 
     def _get(self, key: bytes, compute: Callable[[], Any]) -> Any:
         value = self.entries.get(key)
@@ -73,10 +90,33 @@ class IngestCache:
         self.used[key] = value
         return value
 
-    def file(self, data: bytes, fmt: str, compute: Callable[[], Any]) -> Any:
-        """The cleaning result of a file's bytes (a marshal-able value made by `compute`)."""
+    def file(self, data: bytes, fmt: str, compute: Callable[[], Any],
+             path: Path | None = None, info: os.stat_result | None = None) -> Any:
+        """The cleaning result of a file's bytes (a marshal-able value made by `compute`).
+
+        With the file's `path` and `info` (its `os.stat` before it was read), the next build
+        can find the result by `known` without reading the file.
+        """
         key = hashlib.blake2b(b"file\0" + fmt.encode() + b"\0" + data, digest_size=16).digest()
+        if path is not None and info is not None:
+            self.files[str(path)] = (_status(info, fmt), self.started, key)
         return self._get(key, compute)
+
+    def known(self, path: Path, info: os.stat_result, fmt: str) -> Any:
+        """The cleaning result of a file the last build read, if its status (`info`) says it
+        did not change since, and it had not changed for `_SETTLED_NS` when it was read; else
+        None, and the caller reads the file and calls `file`."""
+        name = str(path)
+        record = self._last_files.get(name) if self.path is not None else None
+        if record is None:
+            return None
+        status, read_at, key = record
+        if status != _status(info, fmt) or info.st_ctime_ns > read_at - _SETTLED_NS:
+            return None
+        if key not in self.entries:
+            return None
+        self.files[name] = record
+        return self._get(key, _unreachable)
 
     def memo(self, kind: str, text: str, compute: Callable[[], Any]) -> Any:
         """Any other per-document result that depends only on `text` (and the fingerprint)."""
@@ -104,6 +144,10 @@ class IngestCache:
             self.state_changed = True  # the file must be written
         self.used[key] = value
 
+    def keep_files(self) -> None:
+        """Keep the status of every file read or vouched for in this build (`known`)."""
+        self.keep_state(_FILES, self.files)
+
     @property
     def changed(self) -> bool:
         return self.misses > 0 or self.state_changed or len(self.used) != len(self.entries)
@@ -117,3 +161,12 @@ class IngestCache:
     @staticmethod
     def _header() -> tuple[str, bytes]:
         return _FORMAT, ingest_fingerprint()
+
+
+def _status(info: os.stat_result, fmt: str) -> tuple:
+    """What changes when a file's bytes do: size, times, identity (and how it is read)."""
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev, fmt)
+
+
+def _unreachable() -> Any:
+    raise AssertionError("a known file's entry is in the cache")

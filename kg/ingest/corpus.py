@@ -38,7 +38,7 @@ from kg.ingest.formats import html_to_text, markdown_to_text
 from kg.ingest.metadata import Meta, extract_metadata
 from kg.ingest.patterns import load_patterns
 from kg.ingest.postings import Pair, matches
-from kg.ingest.read import bytes_to_text, discover, read_bytes
+from kg.ingest.read import bytes_to_text, discover, read_bytes, stat_article
 from kg.model import Article, Skipped
 
 __all__ = ["Corpus", "load_corpus", "slugify", "content_hash"]
@@ -175,17 +175,26 @@ def load_corpus(
     pages: dict[str, _Page] = {}
     taken: set[str] = set()
     for candidate in discover(paths, patterns=patterns):
-        data, reason = read_bytes(candidate, max_bytes=max_bytes)
-        if data is None or candidate.fmt is None:
+        info, reason = stat_article(candidate, max_bytes=max_bytes)
+        if info is None or candidate.fmt is None:
             _skip(candidate.path, reason or "unreadable", strict, skipped)
             continue
         fmt = candidate.fmt
-        reason, lines, hints = cache.file(data, fmt, lambda: _clean_file(data, fmt))  # noqa: B023
+        found = cache.known(candidate.path, info, fmt)  # unchanged since the last build
+        if found is None:
+            data, reason = read_bytes(candidate, max_bytes=max_bytes)
+            if data is None:
+                _skip(candidate.path, reason or "unreadable", strict, skipped)
+                continue
+            found = cache.file(data, fmt, lambda: _clean_file(data, fmt),  # noqa: B023
+                               candidate.path, info)  # fmt: skip
+        reason, lines, hints = found
         if reason is not None:
             _skip(candidate.path, reason, strict, skipped)
             continue
         doc_id = _unique_id(candidate.path, taken)
         pages[doc_id] = _Page(candidate.path, fmt, list(lines), Meta(*hints))
+    cache.keep_files()
     if not pages:
         given = ", ".join(str(p) for p in paths)
         first = f" (first: {skipped[0].path}: {skipped[0].reason})" if skipped else ""

@@ -19,7 +19,9 @@ from kg.errors import InputError
 from kg.ingest.clean import INVISIBLE
 from kg.ingest.patterns import Patterns, load_patterns
 
-__all__ = ["Candidate", "discover", "decode", "read_file", "read_bytes", "bytes_to_text"]
+__all__ = [
+    "Candidate", "discover", "decode", "read_file", "read_bytes", "stat_article", "bytes_to_text"
+]
 
 #: Bytes sniffed for magic numbers and NUL bytes.
 _SNIFF = 8192
@@ -171,20 +173,33 @@ def read_file(
     return bytes_to_text(data, patterns=patterns)
 
 
+def stat_article(
+    candidate: Candidate, *, max_bytes: int
+) -> tuple[os.stat_result | None, str | None]:
+    """The status of an article file, or `(None, reason)` when it cannot be an article (not a
+    regular file, too large, unreadable): what a rebuild checks before it reads a file, and
+    what tells it a file did not change (`kg.ingest.cache.IngestCache.known`)."""
+    if candidate.reason:
+        return None, candidate.reason
+    try:
+        info = candidate.path.stat()
+    except OSError as e:
+        return None, f"cannot read file: {e.strerror or e}"
+    if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
+        return None, "not a regular file"
+    if info.st_size > max_bytes:
+        return None, f"larger than max_bytes ({info.st_size:,} > {max_bytes:,} bytes)"
+    return info, None
+
+
 def read_bytes(candidate: Candidate, *, max_bytes: int) -> tuple[bytes | None, str | None]:
     """The bytes of an article file, or `(None, reason)`: the part of `read_file` that needs the
     file system (the rest depends on the bytes alone, so an ingest cache can key on them)."""
-    if candidate.reason:
-        return None, candidate.reason
-    path = candidate.path
+    info, reason = stat_article(candidate, max_bytes=max_bytes)
+    if info is None:
+        return None, reason
     try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
-            return None, "not a regular file"
-        size = info.st_size
-        if size > max_bytes:
-            return None, f"larger than max_bytes ({size:,} > {max_bytes:,} bytes)"
-        return path.read_bytes(), None
+        return candidate.path.read_bytes(), None
     except OSError as e:
         return None, f"cannot read file: {e.strerror or e}"
 
