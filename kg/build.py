@@ -215,12 +215,12 @@ def _start_standby(
     cache: str | Path | None, engine: str, gazetteer: Gazetteer, lexicon: Lexicon, model: str
 ) -> Standby | None:
     """A standby extraction process when this looks like a rebuild (the cache has entries)."""
-    from kg.cache import SUFFIX
+    from kg.cache import PACK_FILE, SUFFIX
 
     if cache is None or engine != "local":
         return None
     folder = Path(cache)
-    if not folder.is_dir() or next(folder.glob(f"*{SUFFIX}"), None) is None:
+    if not (folder / PACK_FILE).is_file() and next(folder.glob(f"*{SUFFIX}"), None) is None:
         return None  # a first build extracts everything with the worker pool
     from kg.standby import Standby
 

@@ -9,11 +9,16 @@ keyed by a sha256 of the article fields extraction reads (id, cleaned text, date
 any extra gazetteer files, and the source of the extraction code, so that a developer editing
 a rule never reads records made by the old rule).
 
-Layout: `<dir>/<article id>.pkl`, holding a first line `kg-cache-2 <key>` and then the
-pickled `Extraction`. One file per article (rather
-than one per key) means a changed article overwrites its own entry, and pruning is "delete
-the files of ids that are not in the corpus any more": the cache never grows past the corpus.
-The id is part of the key because an `Extraction` records it (`doc_id` on every mention).
+Layout, as git keeps objects: fresh entries are *loose* files, `<dir>/<article id>.pkl`,
+each holding a first line `kg-cache-2 <key>` and then the pickled `Extraction`, written as
+each article is extracted (an interrupted build keeps what it extracted); the rest are in one
+*pack*, `<dir>/extractions.pack`, which a build rewrites when loose or stale entries pass a
+twentieth of the corpus, or an article was deleted (`prune`). Reading 5,000 loose files cost
+0.15 s, and 0.7 s once the system had dropped them from its page cache; the pack is one
+sequential read. One entry per article (rather than one per key) means a changed article
+replaces its own entry, and pruning is "drop the entries of ids that are not in the corpus
+any more": the cache never grows past the corpus. The id is part of the key because an
+`Extraction` records it (`doc_id` on every mention).
 
 The same folder holds the other caches of a rebuild, each one file and each keyed by content:
 `ingest.marshal` (per-file cleaning, `kg.ingest.cache`) and `turtle-blocks.marshal` (the Turtle
@@ -35,6 +40,8 @@ import marshal
 import mmap
 import os
 import pickle
+import struct
+import tempfile
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
@@ -52,9 +59,17 @@ __all__ = [
     "cache_key",
     "KEY_FIELDS",
     "SUFFIX",
+    "PACK_FILE",
 ]
 
 SUFFIX = ".pkl"
+#: The pack of entries (see the module doc): the entries' pickles one after another, then a
+#: marshal index {id: (key, offset, length)}, then the index's length (8 bytes).
+PACK_FILE = "extractions.pack"
+_PACK_MAGIC = b"kg-pack-1\n"
+_LENGTH = struct.Struct("<Q")
+#: The pack is rewritten when more than this share of the corpus is loose or stale entries.
+_REPACK_SHARE = 1 / 20
 #: Bump when the entry layout changes.
 _FORMAT = "kg-cache-2"
 #: An entry starts with this and its key on one line, then the pickled `Extraction`: a stale
@@ -178,6 +193,29 @@ class ExtractionCache:
         self.hits = 0
         self.misses = 0
         self.errors: list[str] = []
+        self._pack: bytes | mmap.mmap = b""
+        self._packed: dict[str, tuple[str, int, int]] = {}  # id -> (key, offset, length)
+        self._current: dict[str, tuple[str, bool]] = {}  # id -> (key, packed): this build's
+        self._damaged_pack = False  # a packed entry did not unpickle: the pack is rewritten
+        self._open_pack()
+
+    def _open_pack(self) -> None:
+        path = self.directory / PACK_FILE
+        try:
+            data = _mapped(path)
+            if data[: len(_PACK_MAGIC)] != _PACK_MAGIC:
+                raise ValueError("not a kg extraction pack")
+            (length,) = _LENGTH.unpack(data[-_LENGTH.size :])
+            index = marshal.loads(data[len(data) - _LENGTH.size - length : -_LENGTH.size])
+            if not isinstance(index, dict):
+                raise ValueError("no index")
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError, EOFError, TypeError, struct.error) as e:
+            self._warn(f"{path}: unreadable extraction pack ({e}); re-extracting what it held")
+            self._damaged_pack = True
+            return
+        self._pack, self._packed = data, index
 
     def _path(self, doc_id: str) -> Path:
         return self.directory / f"{doc_id}{SUFFIX}"
@@ -185,6 +223,20 @@ class ExtractionCache:
     def _warn(self, message: str) -> None:
         self.errors.append(message)
         warnings.warn(message, CacheWarning, stacklevel=3)
+
+    def stored(self) -> dict[str, str]:
+        """The id of every stored entry (packed or loose), with its key: the loose entry's,
+        when an article has both."""
+        found = {doc_id: key for doc_id, (key, _, _) in self._packed.items()}
+        for path in self.directory.glob(f"*{SUFFIX}"):
+            try:
+                with path.open("rb") as f:
+                    head = f.readline()
+            except OSError:
+                continue
+            if head.startswith(_MAGIC):
+                found[path.name[: -len(SUFFIX)]] = head[len(_MAGIC) :].strip().decode("ascii")
+        return found
 
     def get(self, article: Article) -> Extraction | None:
         """The stored extraction of `article`, or None (missing, stale or unreadable)."""
@@ -197,6 +249,12 @@ class ExtractionCache:
         Separate from `decode` so that a build knows its misses (and can start extracting
         them) before it spends time unpickling the hits.
         """
+        key = cache_key(article, self.fingerprint)
+        packed = self._packed.get(article.id)
+        if packed is not None and packed[0] == key:
+            _, offset, length = packed
+            self._current[article.id] = (key, True)
+            return self._pack[offset : offset + length]
         path = self._path(article.id)
         try:
             data = path.read_bytes()
@@ -213,17 +271,20 @@ class ExtractionCache:
             if not data.startswith(b"\x80"):  # a pickle: an entry of an earlier kg, stale
                 self._warn(f"{path}: not a kg cache entry; re-extracting")
             return None
-        if head[len(_MAGIC) :].decode("ascii", "replace") != cache_key(article, self.fingerprint):
+        if head[len(_MAGIC) :].decode("ascii", "replace") != key:
             self.misses += 1  # changed text or pipeline: an ordinary miss, never unpickled
             return None
+        self._current[article.id] = (key, False)
         return body
 
     def decode(self, article: Article, body: bytes) -> Extraction | None:
         """The `Extraction` in an entry's `body` (from `read`), or None when it is unusable."""
-        path = self._path(article.id)
+        current = self._current.pop(article.id, None)
+        path = self.directory / PACK_FILE if current and current[1] else self._path(article.id)
         try:
             extraction = pickle.loads(body)
         except Exception as e:  # any unpickling failure: truncated, garbage, old classes
+            self._damaged_pack |= path.name == PACK_FILE
             self.misses += 1
             self._warn(f"{path}: unreadable cache entry ({type(e).__name__}: {e}); re-extracting")
             return None
@@ -232,11 +293,14 @@ class ExtractionCache:
             or extraction.doc_id != article.id
             or not set(vars(extraction)) >= _FIELDS
         ):
+            self._damaged_pack |= path.name == PACK_FILE
             self.misses += 1
             self._warn(
                 f"{path}: cache entry does not hold this article's extraction; re-extracting"
             )
             return None
+        if current is not None:
+            self._current[article.id] = current
         self.hits += 1
         return extraction
 
@@ -246,28 +310,80 @@ class ExtractionCache:
             key = cache_key(article, self.fingerprint).encode("ascii")
             data = pickle.dumps(extraction, protocol=pickle.HIGHEST_PROTOCOL)
             write_atomic(self._path(article.id), _MAGIC + key + b"\n" + data)
+            self._current[article.id] = (key.decode("ascii"), False)
         except OSError as e:
             self._warn(f"{self.directory}: cannot write a cache entry ({e}); continuing without it")
 
     def prune(self, keep: Iterable[str]) -> int:
-        """Delete the entries of ids not in `keep`, and stray temporary files of entries (left
-        by an interrupted `put`); return how many.
+        """Drop the entries of ids not in `keep`, and stray temporary files of loose entries
+        (left by an interrupted `put`); return how many entries were dropped. Rewrites the
+        pack when it holds a dropped or damaged entry, or when loose and stale entries pass
+        `_REPACK_SHARE` of `keep`.
 
-        Only an entry's temporary files (`.<id>.pkl.*.tmp`) are stray: the other caches in the
-        folder are written by a background process while this build goes on (`kg.build`), and
-        their temporary files must survive until they are renamed into place.
+        Only a loose entry's temporary files (`.<id>.pkl.*.tmp`) are stray: the other caches
+        in the folder are written by a background process while this build goes on
+        (`kg.build`), and their temporary files must survive until they are renamed.
         """
         if not self.directory.is_dir():
             return 0
+        keep = list(keep)
         wanted = {f"{doc_id}{SUFFIX}" for doc_id in keep}
         removed = 0
         for path in self.directory.iterdir():
             name = path.name
             stray = name.startswith(".") and name.endswith(".tmp") and f"{SUFFIX}." in name
-            if path.is_file() and (stray or (path.suffix == SUFFIX and path.name not in wanted)):
+            if path.is_file() and (stray or (path.suffix == SUFFIX and name not in wanted)):
                 try:
                     path.unlink()
-                    removed += 1
+                    removed += not stray
                 except OSError as e:
                     self._warn(f"{path}: cannot remove a stale cache entry ({e.strerror})")
-        return removed
+        kept = set(keep)
+        gone = sum(1 for doc_id in self._packed if doc_id not in kept)
+        loose = sum(1 for _, packed in self._current.values() if not packed)
+        stale = len(self._packed) - gone - (len(self._current) - loose)
+        if gone or self._damaged_pack or loose + stale > len(keep) * _REPACK_SHARE:
+            self._repack(keep)
+        return removed + gone
+
+    def _repack(self, keep: list[str]) -> None:
+        """Write every current entry of `keep` into a new pack, then delete the loose files it
+        took in: a failure at any point leaves entries that are still read (a warning)."""
+        path = self.directory / PACK_FILE
+        index: dict[str, tuple[str, int, int]] = {}
+        taken: list[Path] = []
+        fd, tmp = tempfile.mkstemp(prefix=f".{PACK_FILE}.", suffix=".tmp", dir=self.directory)
+        try:
+            os.chmod(tmp, 0o644)
+            with os.fdopen(fd, "wb") as f:
+                f.write(_PACK_MAGIC)
+                offset = len(_PACK_MAGIC)
+                for doc_id in keep:
+                    key, packed = self._current.get(doc_id, ("", False))
+                    if not key:
+                        continue  # not stored (a failed `put`): extracted again next time
+                    if packed:
+                        _, start, length = self._packed[doc_id]
+                        body = self._pack[start : start + length]
+                    else:
+                        loose = self._path(doc_id)
+                        body = loose.read_bytes().partition(b"\n")[2]
+                        taken.append(loose)
+                    f.write(body)
+                    index[doc_id] = (key, offset, len(body))
+                    offset += len(body)
+                data = marshal.dumps(index)
+                f.write(data + _LENGTH.pack(len(data)))
+            self._close_pack()
+            os.replace(tmp, path)
+        except OSError as e:
+            Path(tmp).unlink(missing_ok=True)
+            self._warn(f"{path}: cannot write the extraction pack ({e}); entries stay loose")
+            return
+        for loose in taken:
+            loose.unlink(missing_ok=True)
+
+    def _close_pack(self) -> None:
+        if isinstance(self._pack, mmap.mmap):
+            self._pack.close()
+        self._pack, self._packed = b"", {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,30 @@ from rdflib import Graph
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
+
+
+@pytest.fixture(scope="session")
+def unpack_cache() -> Callable[[Path], list[Path]]:
+    """`_unpack_cache`, for tests of loose cache entries."""
+    return _unpack_cache
+
+
+def _unpack_cache(folder: Path) -> list[Path]:
+    """Turn a cache folder's extraction pack back into loose entries (`kg.cache`), the
+    layout of entries written since the last repack; return the loose files, sorted."""
+    import marshal
+
+    from kg.cache import _LENGTH, _MAGIC, PACK_FILE, SUFFIX
+
+    pack = folder / PACK_FILE
+    data = pack.read_bytes()
+    (length,) = _LENGTH.unpack(data[-_LENGTH.size :])
+    index = marshal.loads(data[len(data) - _LENGTH.size - length : -_LENGTH.size])
+    for doc_id, (key, offset, size) in index.items():
+        body = data[offset : offset + size]
+        (folder / f"{doc_id}{SUFFIX}").write_bytes(_MAGIC + key.encode() + b"\n" + body)
+    pack.unlink()
+    return sorted(folder.glob(f"*{SUFFIX}"))
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
 from kg.build import build_graph
-from kg.cache import CacheWarning
+from kg.cache import CacheWarning, ExtractionCache
 from kg.errors import BuildError
 from kg.rdf.io import serialize_turtle
 
@@ -54,7 +54,8 @@ def test_cached_rebuild_gives_the_same_graph(seeds_dir: Path, serial: Graph, tmp
     cache = tmp_path / "cache"
     first, result = build_graph([seeds_dir], cache=cache)
     assert (result.extracted, result.cache_hits) == (SEED_COUNT, 0)
-    assert len(list(cache.glob("*.pkl"))) == SEED_COUNT
+    assert len(ExtractionCache(cache, "").stored()) == SEED_COUNT
+    assert not list(cache.glob("*.pkl"))  # all in the pack
     again, result = build_graph([seeds_dir], cache=cache)
     assert (result.extracted, result.cache_hits) == (0, SEED_COUNT)
     assert "6 from cache" in result.summary()
@@ -84,7 +85,7 @@ def test_deleted_article_leaves_no_facts(corpus: Path, tmp_path: Path):
     (corpus / "003_bb57ecc43a8628e0.txt").unlink()
     graph, result = build_graph([corpus], cache=cache)
     assert result.extracted == 0 and result.cache_hits == SEED_COUNT - 1
-    assert result.cache_pruned == 1 and not (cache / f"{gone}.pkl").exists()
+    assert result.cache_pruned == 1 and gone not in ExtractionCache(cache, "").stored()
     assert not any(gone in iri for iri in _docs(graph))
     fresh, _ = build_graph([corpus])
     _same(graph, fresh)
@@ -99,7 +100,7 @@ def test_prune_spares_other_caches_being_written(tmp_path: Path):
     for name in ["a.pkl", "gone.pkl", ".gone.pkl.x1.tmp", ".ingest.marshal.x2.tmp",
                  ".turtle-blocks.marshal.x3.tmp", "ingest.marshal"]:  # fmt: skip
         (tmp_path / name).write_bytes(b"")
-    assert cache.prune(["a"]) == 2
+    assert cache.prune(["a"]) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         ".ingest.marshal.x2.tmp", ".turtle-blocks.marshal.x3.tmp", "a.pkl", "ingest.marshal"
     ]
@@ -107,11 +108,11 @@ def test_prune_spares_other_caches_being_written(tmp_path: Path):
 
 @pytest.mark.parametrize("damage", ["empty", "not a pickle", "truncated", "garbage body"])
 def test_corrupted_entry_is_a_miss_with_a_warning(
-    seeds_dir: Path, serial: Graph, tmp_path: Path, damage: str
+    seeds_dir: Path, serial: Graph, tmp_path: Path, damage: str, unpack_cache
 ):
     cache = tmp_path / "cache"
     build_graph([seeds_dir], cache=cache)
-    entry = sorted(cache.glob("*.pkl"))[0]
+    entry = unpack_cache(cache)[0]
     data = entry.read_bytes()
     first_line = data[: data.index(b"\n") + 1]
     entry.write_bytes({"empty": b"", "not a pickle": b"not a pickle",
@@ -153,7 +154,61 @@ def _kg(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_cli_cache_options(tmp_path: Path, seeds_dir: Path):
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "one entry"])
+def test_damaged_pack_is_a_warning_and_rewritten(
+    seeds_dir: Path, serial: Graph, tmp_path: Path, damage: str
+):
+    from kg.cache import PACK_FILE
+
+    cache = tmp_path / "cache"
+    build_graph([seeds_dir], cache=cache)
+    pack = cache / PACK_FILE
+    data = pack.read_bytes()
+    if damage == "garbage":
+        pack.write_bytes(b"kg-pack-1\n" + b"\x00" * 40)
+    elif damage == "truncated":
+        pack.write_bytes(data[: len(data) // 2])
+    else:  # the first entry's pickle overwritten in place: the index is intact
+        pack.write_bytes(data[:20] + b"\xff" * 64 + data[84:])
+    with pytest.warns(CacheWarning, match=PACK_FILE):
+        graph, result = build_graph([seeds_dir], cache=cache)
+    assert result.extracted == (1 if damage == "one entry" else SEED_COUNT)
+    _same(graph, serial)
+    graph, result = build_graph([seeds_dir], cache=cache)  # the pack was written afresh
+    assert (result.extracted, result.cache_warnings) == (0, [])
+    assert not list(cache.glob("*.pkl"))
+
+
+def test_few_changes_stay_loose_until_the_pack_is_rewritten(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from kg.cache import PACK_FILE
+
+    cache = tmp_path / "cache"
+    build_graph([corpus], cache=cache)
+    pack = (cache / PACK_FILE).read_bytes()
+    monkeypatch.setattr("kg.cache._REPACK_SHARE", 0.5)  # 1 change in 6 stays loose
+    changed = corpus / "003_bb57ecc43a8628e0.txt"
+    changed.write_text(
+        changed.read_text(encoding="utf-8").replace("Hezbollah", "Hizbullah"), encoding="utf-8"
+    )
+    graph, result = build_graph([corpus], cache=cache)
+    assert result.extracted == 1 and (cache / PACK_FILE).read_bytes() == pack
+    assert [p.name for p in cache.glob("*.pkl")] == ["003-bb57ecc43a8628e0.pkl"]
+    again, result = build_graph([corpus], cache=cache)  # the loose entry is read
+    assert (result.extracted, result.cache_hits) == (0, SEED_COUNT)
+    fresh, _ = build_graph([corpus])
+    _same(graph, fresh)
+    _same(again, fresh)
+    monkeypatch.setattr("kg.cache._REPACK_SHARE", 0.1)  # now past the share: packed
+    _, result = build_graph([corpus], cache=cache)
+    assert result.extracted == 0 and not list(cache.glob("*.pkl"))
+    assert (cache / PACK_FILE).read_bytes() != pack
+    _, result = build_graph([corpus], cache=cache)
+    assert (result.extracted, result.cache_hits) == (0, SEED_COUNT)
+
+
+def test_cli_cache_options(tmp_path: Path, seeds_dir: Path, unpack_cache):
     one = str(seeds_dir / "001_00d33a5a0d58092a.txt")
     out = tmp_path / "out"
     proc = _kg("build", one, "--out", str(out), "--no-html", "--no-cache")
@@ -162,7 +217,7 @@ def test_cli_cache_options(tmp_path: Path, seeds_dir: Path):
     cache = tmp_path / "cache"
     proc = _kg("build", one, "--out", str(out), "--no-html", "--cache", str(cache))
     assert proc.returncode == 0 and "(1 extracted, 0 from cache)" in proc.stderr
-    next(cache.glob("*.pkl")).write_bytes(b"junk")
+    unpack_cache(cache)[0].write_bytes(b"junk")
     (out / "build.json").unlink()  # else the outputs in place are kept and nothing is read
     proc = _kg("build", one, "--out", str(out), "--no-html", "--cache", str(cache))
     assert proc.returncode == 0 and "Traceback" not in proc.stderr
@@ -452,13 +507,15 @@ def test_normalised_dates_are_kept_for_the_next_build(corpus: Path, tmp_path: Pa
     assert all(dates._normalize(text, base) == iso for text, base, iso in entries)
 
 
-def test_entry_of_an_earlier_layout_is_a_quiet_miss(seeds_dir: Path, tmp_path: Path):
+def test_entry_of_an_earlier_layout_is_a_quiet_miss(
+    seeds_dir: Path, tmp_path: Path, unpack_cache
+):
     import pickle
     import warnings
 
     cache = tmp_path / "cache"
     build_graph([seeds_dir], cache=cache)
-    entry = sorted(cache.glob("*.pkl"))[0]
+    entry = unpack_cache(cache)[0]
     entry.write_bytes(pickle.dumps(("old key", "an extraction of an earlier kg")))
     with warnings.catch_warnings():
         warnings.simplefilter("error", CacheWarning)  # a stale entry is not news
