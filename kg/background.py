@@ -38,13 +38,19 @@ def fork_safe() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
-def _child(conn: Connection, step: Callable[[], Any], nice: int = 0) -> None:
+def _child(
+    conn: Connection, step: Callable[[], Any], nice: int = 0, reader: Connection | None = None
+) -> None:
     gc.freeze()  # the inherited graph stays shared: the collector never writes to its pages
+    if reader is not None:  # the parent's end, inherited: without it, a send to a parent that
+        reader.close()  # was killed fails at once instead of blocking on a full pipe forever
     if nice:
         with contextlib.suppress(OSError):
             os.nice(nice)
     try:
         conn.send(("ok", step()))
+    except (BrokenPipeError, ConnectionResetError):  # the parent went away: nobody to tell
+        pass
     except BaseException as e:  # sent back whole, so the parent raises what a serial run would
         send_error(conn, e)
     finally:
@@ -71,8 +77,8 @@ class Job(Generic[T]):
         if fork_safe():
             ctx = multiprocessing.get_context("fork")
             self._conn, child = ctx.Pipe(duplex=False)
-            self._process = ctx.Process(target=_child, args=(child, step, nice), daemon=True,
-                                        name="kg-background")  # fmt: skip
+            self._process = ctx.Process(target=_child, args=(child, step, nice, self._conn),
+                                        daemon=True, name="kg-background")  # fmt: skip
             self._process.start()
             child.close()
             self._step = None  # the child has it

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import multiprocessing
+from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -36,9 +37,13 @@ _WARM_UP = Article(
 )  # fmt: skip
 
 
-def _serve(conn: Connection, gazetteer: Gazetteer, lexicon: Lexicon, model: str) -> None:
-    """Runs in the child: load the pipeline, wait for one batch of articles, send it back."""
+def _serve(conn: Connection, gazetteer: Gazetteer, lexicon: Lexicon, model: str,
+           parent_end: Connection | None = None) -> None:
+    """Runs in the child: load the pipeline, wait for one batch of articles, send back each
+    extraction as it is done."""
     gc.freeze()  # inherited objects stay shared with the parent (see kg.parallel._init)
+    if parent_end is not None:  # inherited by fork: without it, a send to a parent that was
+        parent_end.close()  # killed would block on a full pipe forever instead of failing
     try:
         from kg.extract import Extractor
 
@@ -49,8 +54,10 @@ def _serve(conn: Connection, gazetteer: Gazetteer, lexicon: Lexicon, model: str)
         if request is None:
             return
         articles, batch_size = request
-        conn.send(("done", list(extractor.run(articles, batch_size=batch_size))))
-    except EOFError:  # the parent went away: nothing to do
+        for extraction in extractor.run(articles, batch_size=batch_size):
+            conn.send(("one", extraction))  # as they come: the build stores each at once
+        conn.send(("done", None))
+    except (EOFError, BrokenPipeError, ConnectionResetError):  # the parent went away
         return
     except Exception as e:  # sent back whole, so the parent raises what a local build would
         send_error(conn, e)
@@ -70,9 +77,10 @@ class Standby:
     def __init__(self, gazetteer: Gazetteer, lexicon: Lexicon, model: str):
         ctx = _context()
         self._conn, child = ctx.Pipe()
+        forked = ctx.get_start_method() == "fork"  # else the parent's end is not inherited
         self.process = ctx.Process(
-            target=_serve, args=(child, gazetteer, lexicon, model), daemon=True,
-            name="kg-standby-extractor",
+            target=_serve, args=(child, gazetteer, lexicon, model, self._conn if forked else None),
+            daemon=True, name="kg-standby-extractor",
         )  # fmt: skip
         self.process.start()
         child.close()
@@ -80,7 +88,7 @@ class Standby:
     def run(self, articles: list[Article], *, batch_size: int = 16) -> list[Extraction]:
         """Extract `articles` (in order) in the standby process; it exits afterwards."""
         self.submit(articles, batch_size=batch_size)
-        return self.results()
+        return list(self.results())
 
     def submit(self, articles: list[Article], *, batch_size: int = 16) -> None:
         """Hand over the articles without waiting: the caller can work while they are extracted
@@ -91,20 +99,24 @@ class Standby:
             self.close()
             raise BuildError(f"the extraction process stopped ({e})") from e
 
-    def results(self) -> list[Extraction]:
-        """The extractions of the submitted articles, in order; the process then exits."""
+    def results(self) -> Iterator[Extraction]:
+        """The extractions of the submitted articles, in order, each as soon as it is done (a
+        build stores it at once: an interrupted build keeps it); the process then exits."""
         try:
-            status, payload = self._conn.recv()
-            if status == "ready":
-                status, payload = self._conn.recv()
-        except (EOFError, OSError) as e:
-            code = self.process.exitcode
-            raise BuildError(f"the extraction process stopped (exit code {code})") from e
+            while True:
+                try:
+                    status, payload = self._conn.recv()
+                except (EOFError, OSError) as e:
+                    code = self.process.exitcode
+                    raise BuildError(f"the extraction process stopped (exit code {code})") from e
+                if status == "one":
+                    yield payload
+                elif status == "error":
+                    raise payload
+                elif status == "done":
+                    return
         finally:
             self.close()
-        if status == "error":
-            raise payload
-        return payload  # type: ignore[no-any-return]
 
     def close(self) -> None:
         """Stop the process if it still runs (unused, or after its one job); idempotent."""
