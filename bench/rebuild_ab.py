@@ -1,0 +1,85 @@
+"""Rebuild of one changed article: this checkout against another one, alternately.
+
+The machine's speed drifts by 20% or more within minutes, so two rebuild figures taken apart
+say little about the code. This runs both checkouts on the same corpus change, one after the
+other and in alternating order, warm (files just read) and cold (the corpus and the build's
+files evicted from the page cache first, as `build_bench` does), and prints every figure.
+
+    git worktree add /tmp/kg-base <rev>
+    python -m bench.rebuild_ab --base /tmp/kg-base --corpus W/corpus-5000 \
+        --base-out W/out-base --out W/out-5000 --repeat 3
+
+Each `--out` folder must hold a cached build of the corpus made by its own checkout (a first
+build of 5,000 articles takes minutes); the first article of the corpus is changed and put
+back afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.build_bench import _evict
+
+ROOT = Path(__file__).resolve().parent.parent
+_ONE = (
+    "import json, sys, time\nfrom kg.build import build\nt = time.perf_counter()\n"
+    "r = build([sys.argv[1]], sys.argv[2], html=False, workers=2)\n"
+    "import kg\nprint(json.dumps({'seconds': time.perf_counter() - t, 'timings': r.timings,"
+    " 'extracted': r.extracted, 'kg': kg.__file__}))"
+)
+
+
+def _run(checkout: Path, corpus: Path, out: Path) -> dict:
+    """One `kg build --no-html --workers 2` rebuild in a fresh process of `checkout`'s kg."""
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    # run in the checkout: `python -c` puts the working folder first on the import path
+    command = [sys.executable, "-c", _ONE, str(corpus.resolve()), str(out.resolve())]
+    proc = subprocess.run(command, env=env, cwd=checkout, capture_output=True, text=True,
+                          check=True)  # fmt: skip
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", type=Path, required=True, help="the other checkout")
+    parser.add_argument("--corpus", type=Path, required=True)
+    parser.add_argument("--base-out", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    sides = {"base": (args.base, args.base_out), "this": (ROOT, args.out)}
+    first = sorted(args.corpus.glob("*.txt"))[0]
+    original = first.read_text(encoding="utf-8")
+    figures: dict[str, list[float]] = {f"{s} {m}": [] for m in ("warm", "cold") for s in sides}
+    try:
+        for rep in range(args.repeat):
+            for mode in ("warm", "cold"):
+                changed = original.replace("\n", f" Talks resumed on day {rep} ({mode}).\n", 1)
+                first.write_text(changed, encoding="utf-8")
+                for side in (["base", "this"] if rep % 2 == 0 else ["this", "base"]):
+                    checkout, out = sides[side]
+                    if mode == "cold":
+                        _evict([args.corpus, out])
+                    run = _run(checkout, args.corpus, out)
+                    if run["extracted"] != 1:
+                        raise SystemExit(f"{side}: {run['extracted']} extracted, not 1: "
+                                         "is its --out a cached build of this corpus?")  # fmt: skip
+                    figures[f"{side} {mode}"].append(round(run["seconds"], 2))
+                    print(side, mode, json.dumps(run), flush=True)
+    finally:
+        first.write_text(original, encoding="utf-8")
+    report = {"seconds": figures}
+    for mode in ("warm", "cold"):
+        this, base = figures[f"this {mode}"], figures[f"base {mode}"]
+        report[f"{mode}_median_ratio"] = round(statistics.median(this) / statistics.median(base), 3)
+    print(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()
