@@ -35,6 +35,7 @@ never an error: the article is simply extracted again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import marshal
 import mmap
@@ -347,13 +348,14 @@ class ExtractionCache:
         return removed + gone
 
     def _repack(self, keep: list[str]) -> None:
-        """Write every current entry of `keep` into a new pack, then delete the loose files it
-        took in: a failure at any point leaves entries that are still read (a warning)."""
+        """Write every current entry of `keep` into a new pack, then delete the loose files of
+        its ids (stale ones too): a failure at any point leaves entries that are still read
+        (a warning)."""
         path = self.directory / PACK_FILE
         index: dict[str, tuple[str, int, int]] = {}
-        taken: list[Path] = []
-        fd, tmp = tempfile.mkstemp(prefix=f".{PACK_FILE}.", suffix=".tmp", dir=self.directory)
+        tmp = ""
         try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{PACK_FILE}.", suffix=".tmp", dir=self.directory)
             os.chmod(tmp, 0o644)
             with os.fdopen(fd, "wb") as f:
                 f.write(_PACK_MAGIC)
@@ -366,9 +368,7 @@ class ExtractionCache:
                         _, start, length = self._packed[doc_id]
                         body = self._pack[start : start + length]
                     else:
-                        loose = self._path(doc_id)
-                        body = loose.read_bytes().partition(b"\n")[2]
-                        taken.append(loose)
+                        body = self._path(doc_id).read_bytes().partition(b"\n")[2]
                     f.write(body)
                     index[doc_id] = (key, offset, len(body))
                     offset += len(body)
@@ -377,11 +377,13 @@ class ExtractionCache:
             self._close_pack()
             os.replace(tmp, path)
         except OSError as e:
-            Path(tmp).unlink(missing_ok=True)
+            if tmp:
+                Path(tmp).unlink(missing_ok=True)
             self._warn(f"{path}: cannot write the extraction pack ({e}); entries stay loose")
             return
-        for loose in taken:
-            loose.unlink(missing_ok=True)
+        for doc_id in index:  # one left behind is harmless: the pack's entry is read first
+            with contextlib.suppress(OSError):
+                self._path(doc_id).unlink(missing_ok=True)
 
     def _close_pack(self) -> None:
         if isinstance(self._pack, mmap.mmap):
