@@ -185,6 +185,11 @@ def cache_key(article: Article, fingerprint: str) -> str:
     return digest.hexdigest()
 
 
+def _entry_key(head: bytes) -> str | None:
+    """The key on a loose entry's first line (without its newline), or None if it is none."""
+    return head[len(_MAGIC) :].decode("ascii", "replace") if head.startswith(_MAGIC) else None
+
+
 class ExtractionCache:
     """Read and write per-article `Extraction` entries in `directory` (see the module doc)."""
 
@@ -235,8 +240,9 @@ class ExtractionCache:
                     head = f.readline()
             except OSError:
                 continue
-            if head.startswith(_MAGIC):
-                found[path.name[: -len(SUFFIX)]] = head[len(_MAGIC) :].strip().decode("ascii")
+            key = _entry_key(head.rstrip(b"\n"))
+            if key is not None:
+                found[path.name[: -len(SUFFIX)]] = key
         return found
 
     def get(self, article: Article) -> Extraction | None:
@@ -267,12 +273,13 @@ class ExtractionCache:
             self._warn(f"{path}: unreadable cache entry ({e.strerror}); re-extracting")
             return None
         head, newline, body = data.partition(b"\n")
-        if not head.startswith(_MAGIC) or not newline:
+        stored = _entry_key(head) if newline else None
+        if stored is None:
             self.misses += 1
             if not data.startswith(b"\x80"):  # a pickle: an entry of an earlier kg, stale
                 self._warn(f"{path}: not a kg cache entry; re-extracting")
             return None
-        if head[len(_MAGIC) :].decode("ascii", "replace") != key:
+        if stored != key:
             self.misses += 1  # changed text or pipeline: an ordinary miss, never unpickled
             return None
         self._current[article.id] = (key, False)

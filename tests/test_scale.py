@@ -317,13 +317,13 @@ def _reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     import kg.ingest.corpus as corpus_module
 
     read: list[str] = []
-    original = corpus_module.read_bytes
+    original = corpus_module.read_accepted
 
-    def counted(candidate, **kwargs):  # type: ignore[no-untyped-def]
+    def counted(candidate):  # type: ignore[no-untyped-def]
         read.append(candidate.path.name)
-        return original(candidate, **kwargs)
+        return original(candidate)
 
-    monkeypatch.setattr(corpus_module, "read_bytes", counted)
+    monkeypatch.setattr(corpus_module, "read_accepted", counted)
     return read
 
 

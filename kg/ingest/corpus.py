@@ -38,7 +38,7 @@ from kg.ingest.formats import html_to_text, markdown_to_text
 from kg.ingest.metadata import Meta, extract_metadata
 from kg.ingest.patterns import load_patterns
 from kg.ingest.postings import Pair, matches
-from kg.ingest.read import bytes_to_text, discover, read_bytes, stat_article
+from kg.ingest.read import bytes_to_text, discover, read_accepted, stat_article
 from kg.model import Article, Skipped
 
 __all__ = ["Corpus", "load_corpus", "slugify", "content_hash"]
@@ -182,7 +182,7 @@ def load_corpus(
         fmt = candidate.fmt
         found = cache.known(candidate.path, info, fmt)  # unchanged since the last build
         if found is None:
-            data, reason = read_bytes(candidate, max_bytes=max_bytes)
+            data, reason = read_accepted(candidate)  # stat-ed above
             if data is None:
                 _skip(candidate.path, reason or "unreadable", strict, skipped)
                 continue

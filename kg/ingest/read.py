@@ -20,7 +20,8 @@ from kg.ingest.clean import INVISIBLE
 from kg.ingest.patterns import Patterns, load_patterns
 
 __all__ = [
-    "Candidate", "discover", "decode", "read_file", "read_bytes", "stat_article", "bytes_to_text"
+    "Candidate", "discover", "decode", "read_file", "read_bytes", "read_accepted", "stat_article",
+    "bytes_to_text",
 ]
 
 #: Bytes sniffed for magic numbers and NUL bytes.
@@ -198,6 +199,11 @@ def read_bytes(candidate: Candidate, *, max_bytes: int) -> tuple[bytes | None, s
     info, reason = stat_article(candidate, max_bytes=max_bytes)
     if info is None:
         return None, reason
+    return read_accepted(candidate)
+
+
+def read_accepted(candidate: Candidate) -> tuple[bytes | None, str | None]:
+    """The bytes of a file `stat_article` accepted, or `(None, reason)`."""
     try:
         return candidate.path.read_bytes(), None
     except OSError as e:

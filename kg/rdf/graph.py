@@ -286,7 +286,7 @@ def _compatible(a: str, b: str) -> bool:
 Report = tuple[Extraction, Event]
 Who = tuple[str, ...]
 #: What makes one trigger occurrence within an article: sentence, trigger, kind.
-_OCCURRENCE = itemgetter(1, 3, 2)
+_OCCURRENCE = itemgetter(*map(Event._fields.index, ("sent", "trigger", "kind")))
 
 
 def _occurrences(extractions: list[Extraction], resolution: Resolution,

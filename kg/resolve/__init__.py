@@ -28,7 +28,7 @@ Node = tuple[str, ...]
 NameKey = tuple[str, str, str | None, str]
 _KIND_RANK = {k: i for i, k in enumerate(ACTOR_KINDS)}
 #: `mention_name(m)`: the `NameKey` of a mention (a C-level item getter: it runs per mention)
-mention_name = itemgetter(4, 5, 7, 6)
+mention_name = itemgetter(*map(Mention._fields.index, ("text", "kind", "gazetteer_id", "label")))
 _POINTERS = frozenset({"ANAPHOR", "PRON"})  # "the regime", "he": pointers, not names
 
 
