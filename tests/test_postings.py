@@ -63,3 +63,19 @@ def test_state_of_another_threshold_is_not_patched():
     docs = _corpus(1)
     _, state = matches(docs, 0.5)
     assert matches(docs, 0.3, state)[0] == matches(docs, 0.3)[0]
+
+
+@pytest.mark.parametrize(
+    ("bound", "n"),
+    [(100, 1_000), (250_000, 200_000), (1 << 24, 10_000), ((1 << 32) + 5, 10_000)],
+    ids=["dense", "dense-large", "sparse-32-bit", "sparse-64-bit"],
+)
+def test_pair_tally_is_unique_with_counts(bound: int, n: int):
+    """Each way `_tally` counts (a table, 32-bit or 64-bit sorting) gives `np.unique`'s answer."""
+    codes = np.random.default_rng(7).integers(0, bound, n).astype(np.int64)
+    codes[:3] = bound - 1  # the largest code, several times
+    pairs, shared = postings._tally(codes, bound)
+    want_pairs, want_shared = np.unique(codes, return_counts=True)
+    assert pairs.dtype == np.int64
+    assert np.array_equal(pairs, want_pairs)
+    assert np.array_equal(shared, want_shared)

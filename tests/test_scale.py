@@ -548,3 +548,18 @@ def test_graph_written_in_two_processes_is_the_same_turtle(
     assert turtle_bytes(triples, blocks) == expected
     assert blocks.hits == len(triples.by_subject) and not blocks.changed
     assert f'"triples": {len(triples)}' in (out / SUMMARY_FILE).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("n", [0, 1, 5, 31, 33, 100, 500])
+def test_worker_tasks_cover_the_articles_in_order(n: int):
+    """The pool's tasks are every article once, in order, with quarter batches at the end so
+    that the workers finish together."""
+    from kg.parallel import _chunks
+
+    items = list(range(n))
+    chunks = _chunks(items, 16, 2)  # type: ignore[arg-type]
+    assert [x for chunk in chunks for x in chunk] == items
+    assert all(1 <= len(chunk) <= 16 for chunk in chunks)
+    if n >= 100:
+        assert [len(c) for c in chunks[-8:]] == [4] * 8
+        assert len(chunks[0]) == 16

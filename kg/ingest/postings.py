@@ -97,7 +97,7 @@ def _fresh(
         codes.append(a * n + b)
     if not codes:
         return [], flat, owner
-    pairs, shared = np.unique(np.concatenate(codes), return_counts=True)
+    pairs, shared = _tally(np.concatenate(codes), n * n)
     a, b = pairs // n, pairs % n
     scores = shared / np.minimum(sizes[a], sizes[b])
     hit = scores >= threshold
@@ -106,6 +106,24 @@ def _fresh(
         for x, y, score in zip(a[hit].tolist(), b[hit].tolist(), scores[hit].tolist(), strict=True)
     ]
     return found, flat, owner
+
+
+def _tally(codes: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct `codes` (all below `bound`), sorted, and how often each occurs.
+
+    `np.unique` sorts the codes: ~0.3 s for the 4.6 million candidate pairs of 500 articles
+    made from a few seeds, twice a build. When the codes are dense (their range not much
+    larger than their number) counting them into a table is linear and ~30x faster; else 32-bit
+    codes, where they fit, sort in ~60% of the time of 64-bit ones.
+    """
+    if bound <= max(4 * len(codes), 1 << 20):
+        table = np.bincount(codes, minlength=bound)
+        pairs = np.flatnonzero(table)
+        return pairs, table[pairs]
+    if bound <= 1 << 32:
+        pairs, shared = np.unique(codes.astype(np.uint32), return_counts=True)
+        return pairs.astype(np.int64), shared
+    return np.unique(codes, return_counts=True)
 
 
 def _counts(flat: np.ndarray, values: np.ndarray) -> np.ndarray:
