@@ -22,7 +22,7 @@ import re
 import unicodedata
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from rdflib import Graph
 from rdflib.compare import isomorphic
@@ -140,6 +140,22 @@ def _letters_and_digits(name: str) -> tuple[str, ...]:
 
 
 @FAST
+@given(st.one_of(TEXT, NAME))
+@example("a  b").via("two spaces")
+@example(" a").via("leading space")
+@example("a ").via("trailing space")
+@example("a\tb").via("tab")
+@example("a\xa0b").via("no-break space")
+@example("a\u3000b").via("ideographic space")
+@example("a\x1cb").via("a control that is whitespace")
+def test_paragraph_key_is_the_words_joined_by_single_spaces(text: str) -> None:
+    """The shared-block key's fast path (a paragraph already in shape is its own key) agrees
+    with splitting and joining on every text, whatever whitespace it holds."""
+    from kg.ingest.dedup import _key
+
+    assert _key(text) == " ".join(text.split())
+
+
 @given(st.one_of(NAME, st.text()))
 def test_slug_is_a_valid_stable_iri_segment(name: str) -> None:
     s = slug(name)

@@ -61,6 +61,17 @@ class SharedBlock:
 
 
 def _key(line: str) -> str:
+    """A paragraph compared whitespace-insensitively: its words joined by single spaces.
+
+    Most paragraphs are that already; telling so costs two C scans against ~5 us for a split
+    and a join (35,000 paragraphs at 5,000 articles). A printable string holds no whitespace
+    but the ASCII space: every other whitespace character is a control or separator.
+
+    >>> [_key(s) for s in ["a b", "a  b", " a", "a\tb", "a\xa0b", "a\u3000b"]]
+    ['a b', 'a b', 'a', 'a b', 'a b', 'a b']
+    """
+    if line.isprintable() and "  " not in line and line[:1] != " " and line[-1:] != " ":
+        return line
     return " ".join(line.split())
 
 
