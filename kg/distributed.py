@@ -31,6 +31,7 @@ from typing import Any
 from kg.errors import BuildError
 from kg.lexicon import Gazetteer, Lexicon
 from kg.model import Article, Extraction
+from kg.parallel import tasks
 
 __all__ = ["extract_dask", "partitions"]
 
@@ -40,16 +41,17 @@ _EXTRACTORS: dict[str, Any] = {}
 
 def partitions(
     items: Sequence[Any], n_workers: int, *, per_worker: int = 4, max_size: int = 256
-) -> list[Sequence[Any]]:
-    """Contiguous slices: about `per_worker` per worker so that a slow one does not hold the rest.
+) -> list[list[Any]]:
+    """Contiguous slices: about `per_worker` per worker so that a slow one does not hold the
+    rest, the last ones smaller so that the workers finish together (`kg.parallel.tasks`).
 
-    >>> [len(p) for p in partitions(list(range(10)), 2)]
-    [2, 2, 2, 2, 2]
+    >>> [len(p) for p in partitions(list(range(20)), 2)]
+    [3, 3, 3, 3, 2, 1, 1, 1, 1, 1, 1]
     """
     if not items:
         return []
     size = max(1, min(max_size, math.ceil(len(items) / (n_workers * per_worker))))
-    return [items[i : i + size] for i in range(0, len(items), size)]
+    return tasks(items, size, n_workers)
 
 
 def _extract_partition(

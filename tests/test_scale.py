@@ -554,10 +554,10 @@ def test_graph_written_in_two_processes_is_the_same_turtle(
 def test_worker_tasks_cover_the_articles_in_order(n: int):
     """The pool's tasks are every article once, in order, with quarter batches at the end so
     that the workers finish together."""
-    from kg.parallel import _chunks
+    from kg.parallel import tasks
 
     items = list(range(n))
-    chunks = _chunks(items, 16, 2)  # type: ignore[arg-type]
+    chunks = tasks(items, 16, 2)
     assert [x for chunk in chunks for x in chunk] == items
     assert all(1 <= len(chunk) <= 16 for chunk in chunks)
     if n >= 100:
