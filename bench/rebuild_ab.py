@@ -7,7 +7,7 @@ files evicted from the page cache first, as `build_bench` does), and prints ever
 
     git worktree add /tmp/kg-base <rev>
     python -m bench.rebuild_ab --base /tmp/kg-base --corpus W/corpus-5000 \
-        --base-out W/out-base --out W/out-5000 --repeat 3
+        --base-out W/out-base --out W/out-5000 --repeat 3 [--html]
 
 Each `--out` folder must hold a cached build of the corpus made by its own checkout (a first
 build of 5,000 articles takes minutes); the first article of the corpus is changed and put
@@ -29,17 +29,19 @@ from bench.build_bench import _evict
 ROOT = Path(__file__).resolve().parent.parent
 _ONE = (
     "import json, sys, time\nfrom kg.build import build\nt = time.perf_counter()\n"
-    "r = build([sys.argv[1]], sys.argv[2], html=False, workers=2)\n"
+    "r = build([sys.argv[1]], sys.argv[2], html=sys.argv[3] == 'html', workers=2)\n"
     "import kg\nprint(json.dumps({'seconds': time.perf_counter() - t, 'timings': r.timings,"
     " 'extracted': r.extracted, 'kg': kg.__file__}))"
 )
 
 
-def _run(checkout: Path, corpus: Path, out: Path) -> dict:
-    """One `kg build --no-html --workers 2` rebuild in a fresh process of `checkout`'s kg."""
+def _run(checkout: Path, corpus: Path, out: Path, html: bool = False) -> dict:
+    """One `kg build --workers 2` rebuild (`--no-html` unless `html`) in a fresh process of
+    `checkout`'s kg."""
     env = {**os.environ, "PYTHONPATH": str(checkout)}
     # run in the checkout: `python -c` puts the working folder first on the import path
-    command = [sys.executable, "-c", _ONE, str(corpus.resolve()), str(out.resolve())]
+    command = [sys.executable, "-c", _ONE, str(corpus.resolve()), str(out.resolve()),
+               "html" if html else "no-html"]  # fmt: skip
     proc = subprocess.run(command, env=env, cwd=checkout, capture_output=True, text=True,
                           check=True)  # fmt: skip
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -52,6 +54,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--base-out", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--html", action="store_true", help="with the view, as plain `kg build`")
     args = parser.parse_args(argv)
     sides = {"base": (args.base, args.base_out), "this": (ROOT, args.out)}
     first = sorted(args.corpus.glob("*.txt"))[0]
@@ -66,7 +69,7 @@ def main(argv: list[str] | None = None) -> None:
                     checkout, out = sides[side]
                     if mode == "cold":
                         _evict([args.corpus, out])
-                    run = _run(checkout, args.corpus, out)
+                    run = _run(checkout, args.corpus, out, args.html)
                     if run["extracted"] != 1:
                         raise SystemExit(f"{side}: {run['extracted']} extracted, not 1: "
                                          "is its --out a cached build of this corpus?")  # fmt: skip
