@@ -575,24 +575,39 @@ def _part(make: Callable[[], Triples], blocks: Any) -> _Part:
 def _save_quietly(cache: Any) -> list[str]:
     """Save a cache (`IngestCache`, `BlockCache`); its warnings come back as text, since this
     may run in another process, whose warnings the CLI would never see."""
+    with _kept_warnings() as messages:
+        cache.save()
+    return messages
+
+
+@contextmanager
+def _kept_warnings() -> Iterator[list[str]]:
+    """The cache warnings raised inside, kept as text instead of shown (`_cache_warnings`
+    raises them in the main process)."""
     import warnings
 
     from kg.cache import CacheWarning
 
+    messages: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CacheWarning)
-        cache.save()
-    return [str(w.message) for w in caught]
+        yield messages
+    messages.extend(str(w.message) for w in caught if issubclass(w.category, CacheWarning))
 
 
 def _saved(job: background.Job[list[str]] | None) -> None:
     """Wait for a background save and raise its warnings here."""
+    _cache_warnings(job.result() if job is not None else [])
+
+
+def _cache_warnings(messages: list[str]) -> None:
+    """Raise here the cache warnings another process sent back as text (`_save_quietly`)."""
     import warnings
 
     from kg.cache import CacheWarning
 
-    for message in job.result() if job is not None else []:
-        warnings.warn(message, CacheWarning, stacklevel=3)
+    for message in messages:
+        warnings.warn(message, CacheWarning, stacklevel=4)
 
 
 #: The normalised dates of the last build, in the cache folder (`kg.dates.memoised`).
@@ -653,13 +668,16 @@ def _turtle_file(
 ) -> tuple[float, list[str]]:
     """Write the graph's Turtle to `path` and save its block cache: the Turtle half of a build
     with the view, run in a forked process (`write_outputs`). Returns the seconds the Turtle
-    took and the cache's warnings as text."""
-    mark = time.perf_counter()
-    data, blocks = _turtle_data(graph, cache)
-    path.write_bytes(data)
-    seconds = round(time.perf_counter() - mark, 3)
-    del data
-    return seconds, (_save_quietly(blocks) if blocks is not None else [])
+    took and the cache's warnings (reading or saving it) as text."""
+    with _kept_warnings() as messages:
+        mark = time.perf_counter()
+        data, blocks = _turtle_data(graph, cache)
+        path.write_bytes(data)
+        seconds = round(time.perf_counter() - mark, 3)
+        del data
+        if blocks is not None:
+            blocks.save()
+    return seconds, messages
 
 
 def _draw(graph: Graph | Triples, path: Path, options: dict[str, object] | None) -> float:
@@ -748,10 +766,6 @@ def _write_with_view(
     longer of the two. The view is the longer one (~2.5 s against ~1 s at 5,000 articles) and
     stays here, because a forked process pays for every page of the inherited triples it
     touches (copy on write): ~15% more for the view when it ran there."""
-    import warnings
-
-    from kg.cache import CacheWarning
-
     job = background.start(partial(_turtle_file, graph, staging / GRAPH_FILE, cache))
     try:
         result.timings["html"] = _draw(graph, staging / HTML_FILE, html_options)
@@ -759,8 +773,7 @@ def _write_with_view(
         job.cancel()
         raise
     result.timings["turtle"], messages = job.result()
-    for message in messages:
-        warnings.warn(message, CacheWarning, stacklevel=4)
+    _cache_warnings(messages)
 
 
 def build(

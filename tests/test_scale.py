@@ -563,3 +563,18 @@ def test_worker_tasks_cover_the_articles_in_order(n: int):
     if n >= 100:
         assert [len(c) for c in chunks[-8:]] == [4] * 8
         assert len(chunks[0]) == 16
+
+
+@pytest.mark.parametrize("html", [True, False], ids=["with-view", "no-html"])
+def test_turtle_cache_warnings_reach_the_caller(seeds_dir: Path, tmp_path: Path, html: bool):
+    """An unreadable Turtle cache is a warning in the calling process, also when the Turtle is
+    written by a forked one (a build with the view), where a warning would go unseen."""
+    from kg.build import CACHE_DIR, build
+    from kg.rdf.turtle import BLOCKS_FILE
+
+    out = tmp_path / "out"
+    (out / CACHE_DIR).mkdir(parents=True)
+    (out / CACHE_DIR / BLOCKS_FILE).write_bytes(b"garbage")
+    with pytest.warns(CacheWarning, match="unreadable Turtle cache"):
+        build([seeds_dir], out, html=html)
+    assert (out / "graph.ttl").read_bytes()
