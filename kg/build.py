@@ -724,6 +724,7 @@ def write_outputs(
         raise BuildError(f"{out}: cannot create the output folder: {e.strerror}") from e
     with _locked(out):
         staging = Path(tempfile.mkdtemp(prefix=".kg-build-", dir=out))
+        saving = None
         try:
             names = [GRAPH_FILE]
             if html and not isinstance(graph, Rendered):  # (a Rendered one was refused above)
@@ -732,12 +733,9 @@ def write_outputs(
             else:
                 mark = time.perf_counter()
                 data, saving = _turtle(graph, cache)
-                try:
-                    (staging / GRAPH_FILE).write_bytes(data)
-                    del data
-                    result.timings["turtle"] = round(time.perf_counter() - mark, 3)
-                finally:  # the cache is saved whatever became of the file
-                    _saved(saving)
+                (staging / GRAPH_FILE).write_bytes(data)
+                del data
+                result.timings["turtle"] = round(time.perf_counter() - mark, 3)
             result.outputs = [str(out / n) for n in [*names, SUMMARY_FILE]]
             result.output_digests = {n: _file_digest(staging / n) for n in names}
             (staging / SUMMARY_FILE).write_text(
@@ -751,6 +749,9 @@ def write_outputs(
             raise BuildError(f"{out}: cannot write the build: {e}") from e
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+            # waited for last, so that the block cache is saved while the outputs are digested
+            # and moved into place, and saved whatever became of them
+            _saved(saving)
     return [out / n for n in names]
 
 

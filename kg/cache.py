@@ -288,11 +288,12 @@ class ExtractionCache:
     def decode(self, article: Article, body: bytes) -> Extraction | None:
         """The `Extraction` in an entry's `body` (from `read`), or None when it is unusable."""
         current = self._current.pop(article.id, None)
-        path = self.directory / PACK_FILE if current and current[1] else self._path(article.id)
+        packed = current is not None and current[1]
+        path = self.directory / PACK_FILE if packed else self._path(article.id)
         try:
             extraction = pickle.loads(body)
         except Exception as e:  # any unpickling failure: truncated, garbage, old classes
-            self._damaged_pack |= path.name == PACK_FILE
+            self._damaged_pack |= packed
             self.misses += 1
             self._warn(f"{path}: unreadable cache entry ({type(e).__name__}: {e}); re-extracting")
             return None
@@ -301,7 +302,7 @@ class ExtractionCache:
             or extraction.doc_id != article.id
             or not set(vars(extraction)) >= _FIELDS
         ):
-            self._damaged_pack |= path.name == PACK_FILE
+            self._damaged_pack |= packed
             self.misses += 1
             self._warn(
                 f"{path}: cache entry does not hold this article's extraction; re-extracting"
