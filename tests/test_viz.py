@@ -123,6 +123,10 @@ def test_evidence_and_provenance_reach_the_panel(page: str) -> None:
     assert len(claim["s"]) == 2  # one sentence, two near-duplicate articles
     titles = {data["docs"][d][0] for _, d in claim["s"]}
     assert titles == {"Iran's shadow war, explained", "Strikes & <counter-strikes>: a timeline"}
+    # the sentence is shipped once, and both references name it
+    (text,) = {data["sentences"][t] for t, _ in claim["s"]}
+    assert text == "Iran has long supported Hamas with money and weapons, officials said."
+    assert data["sentences"].count(text) == 1
     funds = next(e for e in data["edges"] if e["rel"] == "funds")
     assert funds["claims"][0]["h"] == "reportedly" and funds["claims"][0]["by"] == "Israel"
     khamenei = next(n for n in data["nodes"] if n["label"] == "Ali Khamenei")

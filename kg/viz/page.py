@@ -46,10 +46,14 @@ _LABEL_MAX = 40
 def script_json(obj: Any) -> str:
     """JSON safe to put inside a ``<script>`` element: no ``<``, ``>``, ``&`` or U+2028/9.
 
+    Keys keep their insertion order: the payload is built in a fixed order, so the page is
+    the same bytes from build to build, and sorting the keys of its ~100k objects cost a
+    third of the encoding (0.2 s at 5,000 articles).
+
     >>> script_json({"a": "</script>"})
     '{"a":"\\\\u003c/script\\\\u003e"}'
     """
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
     for raw, escaped in (
         ("&", "\\u0026"),
         ("<", "\\u003c"),
@@ -70,11 +74,26 @@ def _short(label: str) -> str:
 
 
 class _Docs:
-    """Documents get small integer ids in the page; only the ones referenced are shipped."""
+    """Documents and evidence sentences get small integer ids in the page; only the ones
+    referenced are shipped, each once. A sentence backs several claims and events, and
+    near-duplicate articles repeat it: at 5,000 articles, 66k references name 14k distinct
+    sentences, and shipping each reference's text made 13 of the page's 21 MB."""
 
     def __init__(self, data: ViewData) -> None:
         self.data = data
         self.index: dict[str, int] = {}
+        self.sentences: dict[str, int] = {}
+
+    def evidence(self, sentences: tuple[tuple[str, str], ...]) -> list[list[int]]:
+        """``[sentence id, document id or -1]`` for each (text, document IRI)."""
+        table = self.sentences
+        out = []
+        for text, d in sentences:
+            n = table.get(text)
+            if n is None:
+                n = table[text] = len(table)
+            out.append([n, self.id(d) if d else -1])
+        return out
 
     def id(self, iri: str) -> int:
         if iri not in self.index:
@@ -128,7 +147,7 @@ def _payload_event(data: ViewData, i: int, docs: _Docs) -> dict[str, Any]:
         "trigger": ev.trigger or "",
         "plover": ev.plover or "",
         "cameo": ev.cameo or "",
-        "s": [[text, docs.id(d) if d else -1] for text, d in ev.sentences],
+        "s": docs.evidence(ev.sentences),
         "d": docs.ids(ev.docs),
         "docs": docs.ids(all_docs),
         "dates": [ev.date] if ev.date else docs.dates(all_docs),
@@ -245,6 +264,7 @@ def _build(data: ViewData, sel: Selection, *, events_mode: str) -> tuple[Network
         "edges": edges,
         "events": events,
         "docs": table,
+        "sentences": list(docs.sentences),
         "docOrder": sorted(range(len(table)), key=lambda i: (table[i][2], table[i][0], i)),
         "legend": _legend(nodes, edges),
         "physics": not big,
@@ -268,7 +288,7 @@ def _edge(
         colour = FAMILY_COLOUR[family]
         claims = [
             {
-                "s": [[text, docs.id(d) if d else -1] for text, d in c.sentences],
+                "s": docs.evidence(c.sentences),
                 "d": docs.ids(c.docs),
                 "c": c.confidence or "",
                 "h": c.hedge or "",

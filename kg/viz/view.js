@@ -36,7 +36,7 @@
   function evidence(parent, sents, docs) {
     var cited = {};
     sents.forEach(function (s) {
-      add(parent, el("blockquote", s[0], "kg-evidence"));
+      add(parent, el("blockquote", D.sentences[s[0]], "kg-evidence"));
       if (s[1] >= 0) { docLine(parent, s[1]); cited[s[1]] = true; }
     });
     var rest = (docs || []).filter(function (di) { return !cited[di]; });
