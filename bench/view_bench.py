@@ -6,6 +6,12 @@ statement and an evidence sentence each, dated events, documents), writes the vi
 timing page load and the first draw. Prints a Markdown table; saves docs/view-5000.png.
 
     python bench/view_bench.py [--nodes 5000] [--append BENCHMARKS.md]
+
+With ``--page``, it times pages already written instead (e.g. the graph.html of two builds
+of one corpus by two versions of kg), opened alternately, and adds the JavaScript heap
+after the first draw:
+
+    python bench/view_bench.py --page A/graph.html B/graph.html --runs 5
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ ARGS = [
     "--no-first-run",
     "--disable-component-update",
     "--disable-sync",
+    "--enable-precise-memory-info",  # performance.memory otherwise rounds to coarse buckets
 ]
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -166,12 +173,52 @@ def time_in_browser(path: Path, shot: Path | None, runs: int) -> tuple[float, fl
     return statistics.median(loads), statistics.median(readies)
 
 
+def time_pages(paths: list[Path], runs: int) -> list[str]:
+    """Markdown rows for pages already written: size, then the medians of `runs` loads (the
+    pages taken in turn, so a drift of the machine's speed reaches each alike) of the load
+    event, the first complete draw and the JavaScript heap after it."""
+    from playwright.sync_api import sync_playwright
+
+    times: dict[Path, list[tuple[float, float, float]]] = {p: [] for p in paths}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        for _ in range(runs):
+            for path in paths:
+                page = browser.new_page(viewport={"width": 1600, "height": 1000})
+                start = time.perf_counter()
+                page.goto(path.resolve().as_uri(), wait_until="load", timeout=300_000)
+                load = time.perf_counter() - start
+                page.wait_for_function("window.kgReady === true", timeout=300_000, polling=50)
+                ready = time.perf_counter() - start
+                heap = page.evaluate("performance.memory ? performance.memory.usedJSHeapSize : 0")
+                times[path].append((load, ready, heap / 1e6))
+                page.close()
+        browser.close()
+    rows = [
+        "| page | HTML MB | page load s | interactive s | JS heap MB |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for path, found in times.items():
+        load, ready, heap = (statistics.median(x) for x in zip(*found, strict=True))
+        rows.append(
+            f"| {path} | {path.stat().st_size / 1e6:.2f} | {load:.2f} | {ready:.2f} | {heap:.0f} |"
+        )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nodes", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=3, help="browser loads per case (median)")
     parser.add_argument("--append", type=Path, help="append the table to this Markdown file")
+    parser.add_argument("--page", type=Path, nargs="+", help="time these pages instead")
     args = parser.parse_args()
+    if args.page:
+        missing = [p for p in args.page if not p.is_file()]
+        if missing:
+            raise SystemExit(f"{missing[0]}: no such page")
+        print("\n".join(time_pages(args.page, args.runs)))
+        return
 
     start = time.perf_counter()
     graph = synthetic_graph(args.nodes)

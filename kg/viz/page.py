@@ -73,7 +73,7 @@ def _short(label: str) -> str:
     return label if len(label) <= _LABEL_MAX else label[: _LABEL_MAX - 1] + "\u2026"
 
 
-class _Docs:
+class _Refs:
     """Documents and evidence sentences get small integer ids in the page; only the ones
     referenced are shipped, each once. A sentence backs several claims and events, and
     near-duplicate articles repeat it: at 5,000 articles, 66k references name 14k distinct
@@ -128,7 +128,7 @@ def _event_key(cls: str) -> str:
     return "ev:" + cls
 
 
-def _payload_event(data: ViewData, i: int, docs: _Docs) -> dict[str, Any]:
+def _payload_event(data: ViewData, i: int, docs: _Refs) -> dict[str, Any]:
     ev = data.events[i]
 
     def labels(iris: tuple[str, ...]) -> list[str]:
@@ -167,7 +167,7 @@ def _build(data: ViewData, sel: Selection, *, events_mode: str) -> tuple[Network
     big = len(sel.nodes) > PHYSICS_LIMIT
     placed = len(sel.nodes) > PLACE_LIMIT
     node_id = {key: f"n{i}" for i, key in enumerate(sel.nodes)}
-    docs = _Docs(data)
+    docs = _Refs(data)
     top = max((sel.importance.get(k, 0.0) for k in sel.nodes), default=0.0) or 1.0
     coords = positions(sel.nodes, [(e.source, e.target) for e in sel.edges]) if placed else {}
 
@@ -277,7 +277,7 @@ def _edge(
     data: ViewData,
     spec: EdgeSpec,
     eid: str,
-    docs: _Docs,
+    docs: _Refs,
     event_pos: dict[int, int],
     events: list[dict[str, Any]],
 ) -> tuple[dict[str, Any], dict[str, Any]]:
