@@ -128,7 +128,7 @@ def _event_key(cls: str) -> str:
     return "ev:" + cls
 
 
-def _payload_event(data: ViewData, i: int, docs: _Refs) -> dict[str, Any]:
+def _payload_event(data: ViewData, i: int, refs: _Refs) -> dict[str, Any]:
     ev = data.events[i]
 
     def labels(iris: tuple[str, ...]) -> list[str]:
@@ -147,10 +147,10 @@ def _payload_event(data: ViewData, i: int, docs: _Refs) -> dict[str, Any]:
         "trigger": ev.trigger or "",
         "plover": ev.plover or "",
         "cameo": ev.cameo or "",
-        "s": docs.evidence(ev.sentences),
-        "d": docs.ids(ev.docs),
-        "docs": docs.ids(all_docs),
-        "dates": [ev.date] if ev.date else docs.dates(all_docs),
+        "s": refs.evidence(ev.sentences),
+        "d": refs.ids(ev.docs),
+        "docs": refs.ids(all_docs),
+        "dates": [ev.date] if ev.date else refs.dates(all_docs),
         "c": ev.confidence or "",
         "h": ev.hedge or "",
         "by": ev.claimed_by or "",
@@ -167,7 +167,7 @@ def _build(data: ViewData, sel: Selection, *, events_mode: str) -> tuple[Network
     big = len(sel.nodes) > PHYSICS_LIMIT
     placed = len(sel.nodes) > PLACE_LIMIT
     node_id = {key: f"n{i}" for i, key in enumerate(sel.nodes)}
-    docs = _Refs(data)
+    refs = _Refs(data)
     top = max((sel.importance.get(k, 0.0) for k in sel.nodes), default=0.0) or 1.0
     coords = positions(sel.nodes, [(e.source, e.target) for e in sel.edges]) if placed else {}
 
@@ -188,7 +188,7 @@ def _build(data: ViewData, sel: Selection, *, events_mode: str) -> tuple[Network
         }
     )
     event_pos = {i: n for n, i in enumerate(event_ids)}
-    events = [_payload_event(data, i, docs) for i in event_ids]
+    events = [_payload_event(data, i, refs) for i in event_ids]
 
     for key in sel.nodes:
         nid = node_id[key]
@@ -206,7 +206,7 @@ def _build(data: ViewData, sel: Selection, *, events_mode: str) -> tuple[Network
                     "types": list(actor.types),
                     "mentions": actor.mentions,
                     "wd": f"https://www.wikidata.org/wiki/{wd.group(1)}" if wd else None,
-                    "docs": docs.ids(actor.docs),
+                    "docs": refs.ids(actor.docs),
                 }
             )
             label = _short(actor.label)
@@ -243,7 +243,7 @@ def _build(data: ViewData, sel: Selection, *, events_mode: str) -> tuple[Network
     edges: list[dict[str, Any]] = []
     for j, spec in enumerate(sel.edges):
         eid = f"e{j}"
-        payload, vis = _edge(data, spec, eid, docs, event_pos, events)
+        payload, vis = _edge(data, spec, eid, refs, event_pos, events)
         payload.update({"id": eid, "from": node_id[spec.source], "to": node_id[spec.target]})
         edges.append(payload)
         # pyvis's add_edge checks both ends with a list scan per edge (quadratic on big
@@ -258,13 +258,13 @@ def _build(data: ViewData, sel: Selection, *, events_mode: str) -> tuple[Network
                 events[pos]["focus"] = node_id[a]
                 break
 
-    table = docs.table()
+    table = refs.table()
     return net, {
         "nodes": nodes,
         "edges": edges,
         "events": events,
         "docs": table,
-        "sentences": list(docs.sentences),
+        "sentences": list(refs.sentences),
         "docOrder": sorted(range(len(table)), key=lambda i: (table[i][2], table[i][0], i)),
         "legend": _legend(nodes, edges),
         "physics": not big,
@@ -277,7 +277,7 @@ def _edge(
     data: ViewData,
     spec: EdgeSpec,
     eid: str,
-    docs: _Refs,
+    refs: _Refs,
     event_pos: dict[int, int],
     events: list[dict[str, Any]],
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -288,8 +288,8 @@ def _edge(
         colour = FAMILY_COLOUR[family]
         claims = [
             {
-                "s": docs.evidence(c.sentences),
-                "d": docs.ids(c.docs),
+                "s": refs.evidence(c.sentences),
+                "d": refs.ids(c.docs),
                 "c": c.confidence or "",
                 "h": c.hedge or "",
                 "by": c.claimed_by or "",
@@ -304,8 +304,8 @@ def _edge(
             "key": "rel:" + rel.predicate,
             "family": family,
             "claims": claims,
-            "docs": docs.ids(all_docs),
-            "dates": docs.dates(all_docs),
+            "docs": refs.ids(all_docs),
+            "dates": refs.dates(all_docs),
         }
         width = 1.0 + math.log2(max(1, len(rel.claims)))
         vis = {
