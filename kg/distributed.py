@@ -17,6 +17,12 @@ Each worker process loads the pipeline once, the first time it sees a given pipe
 fingerprint, and keeps it for the following partitions; the gazetteer and lexicon are sent
 to the workers once (`scatter(..., broadcast=True)`), not with every partition.
 
+Dask's client leaves one idle thread behind in the calling process (`Dask-Offload_0`, a
+module-level executor of `distributed.utils`). With it alive, fork is not safe
+(`kg.background.fork_safe`), so later builds in the same Python process write their Turtle
+and view one after the other instead of side by side: the same outputs, a little slower.
+`kg build` runs one build per process, so only library users see this.
+
 >>> for ex in extract_dask(articles, gazetteer, lexicon, workers=2):  # doctest: +SKIP
 ...     print(ex.doc_id, len(ex.mentions))
 """
