@@ -77,7 +77,7 @@ class _Refs:
     """Documents and evidence sentences get small integer ids in the page; only the ones
     referenced are shipped, each once. A sentence backs several claims and events, and
     near-duplicate articles repeat it: at 5,000 articles, 66k references name 14k distinct
-    sentences, and shipping each reference's text made 13 of the page's 21 MB."""
+    sentences, and shipping each reference's text made 13.8 of the payload's 21.5 MB."""
 
     def __init__(self, data: ViewData) -> None:
         self.data = data
