@@ -476,12 +476,12 @@ def _build(
     with gc_paused():
         if split:
             graph = _render(corpus.articles, extractions, resolution, references, cache)
-            predicates, types = graph.predicates, graph.types
         else:
             graph = graph_triples(corpus.articles, extractions, resolution, references)
     timings["graph"] = time.perf_counter() - mark
-    if isinstance(graph, Triples):
-        predicates, types = graph.tally()
+    predicates, types = (
+        (graph.predicates, graph.types) if isinstance(graph, Rendered) else graph.tally()
+    )
 
     result.articles = sum(1 for a in corpus.articles if not a.derived_from)
     result.skipped = [(s.path, s.reason) for s in corpus.skipped]

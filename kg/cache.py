@@ -61,6 +61,7 @@ __all__ = [
     "KEY_FIELDS",
     "SUFFIX",
     "PACK_FILE",
+    "pack_index",
 ]
 
 SUFFIX = ".pkl"
@@ -185,6 +186,15 @@ def cache_key(article: Article, fingerprint: str) -> str:
     return digest.hexdigest()
 
 
+def pack_index(data: bytes | mmap.mmap) -> dict[str, tuple[str, int, int]]:
+    """The index at the end of a pack's bytes: {id: (key, offset, length)}."""
+    (length,) = _LENGTH.unpack(data[-_LENGTH.size :])
+    index = marshal.loads(data[len(data) - _LENGTH.size - length : -_LENGTH.size])
+    if not isinstance(index, dict):
+        raise ValueError("no index")
+    return index
+
+
 def _entry_key(head: bytes) -> str | None:
     """The key on a loose entry's first line (without its newline), or None if it is none."""
     return head[len(_MAGIC) :].decode("ascii", "replace") if head.startswith(_MAGIC) else None
@@ -211,10 +221,7 @@ class ExtractionCache:
             data = _mapped(path)
             if data[: len(_PACK_MAGIC)] != _PACK_MAGIC:
                 raise ValueError("not a kg extraction pack")
-            (length,) = _LENGTH.unpack(data[-_LENGTH.size :])
-            index = marshal.loads(data[len(data) - _LENGTH.size - length : -_LENGTH.size])
-            if not isinstance(index, dict):
-                raise ValueError("no index")
+            index = pack_index(data)
         except FileNotFoundError:
             return
         except (OSError, ValueError, EOFError, TypeError, struct.error) as e:

@@ -21,15 +21,11 @@ def unpack_cache() -> Callable[[Path], list[Path]]:
 def _unpack_cache(folder: Path) -> list[Path]:
     """Turn a cache folder's extraction pack back into loose entries (`kg.cache`), the
     layout of entries written since the last repack; return the loose files, sorted."""
-    import marshal
-
-    from kg.cache import _LENGTH, _MAGIC, PACK_FILE, SUFFIX
+    from kg.cache import _MAGIC, PACK_FILE, SUFFIX, pack_index
 
     pack = folder / PACK_FILE
     data = pack.read_bytes()
-    (length,) = _LENGTH.unpack(data[-_LENGTH.size :])
-    index = marshal.loads(data[len(data) - _LENGTH.size - length : -_LENGTH.size])
-    for doc_id, (key, offset, size) in index.items():
+    for doc_id, (key, offset, size) in pack_index(data).items():
         body = data[offset : offset + size]
         (folder / f"{doc_id}{SUFFIX}").write_bytes(_MAGIC + key.encode() + b"\n" + body)
     pack.unlink()
