@@ -241,7 +241,7 @@ def _memory_and_incremental(
         for n in (1, 2):  # cold: as after a minute or more of editing
             lines[longest] += f" Talks were due to resume on day {n}."
             first.write_text("\n".join(lines), encoding="utf-8")
-            _evict([large_dir, out])
+            evict([large_dir, out])
             runs[f"incremental_cold{'' if n == 1 else '_2'}"] = measure(
                 "kg", large_dir, workers=2, batch_size=batch_size, out=str(out)
             )
@@ -263,7 +263,7 @@ def _memory_and_incremental(
         first.write_text(original, encoding="utf-8")
 
 
-def _evict(folders: list[Path]) -> None:
+def evict(folders: list[Path]) -> None:
     """Drop the files under `folders` from the page cache (Linux; elsewhere a no-op), so the
     next build reads them from disk. Written pages are flushed first: dirty ones would stay."""
     import os

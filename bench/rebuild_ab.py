@@ -24,7 +24,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.build_bench import _evict
+from bench.build_bench import evict
 
 ROOT = Path(__file__).resolve().parent.parent
 _ONE = (
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> None:
                 for side in (["base", "this"] if rep % 2 == 0 else ["this", "base"]):
                     checkout, out = sides[side]
                     if mode == "cold":
-                        _evict([args.corpus, out])
+                        evict([args.corpus, out])
                     run = _run(checkout, args.corpus, out, args.html)
                     if run["extracted"] != 1:
                         raise SystemExit(f"{side}: {run['extracted']} extracted, not 1: "

@@ -94,8 +94,6 @@ def test_deleted_article_leaves_no_facts(corpus: Path, tmp_path: Path):
 def test_prune_spares_other_caches_being_written(tmp_path: Path):
     """The ingest cache is saved by a background process while extraction prunes: its
     temporary file must survive (it was deleted mid-save once, losing the save)."""
-    from kg.cache import ExtractionCache
-
     cache = ExtractionCache(tmp_path, "fingerprint")
     for name in ["a.pkl", "gone.pkl", ".gone.pkl.x1.tmp", ".ingest.marshal.x2.tmp",
                  ".turtle-blocks.marshal.x3.tmp", "ingest.marshal"]:  # fmt: skip

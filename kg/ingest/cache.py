@@ -75,6 +75,7 @@ class IngestCache:
         self.state_changed = False
         self.started = time.time_ns()  # before any file is read: the "read at" of this build
         self.files: dict[str, tuple] = {}  # path -> (status, read at, key): see `known`
+        self._last_files: dict[str, tuple] = {}  # `files` of the last build
         if path is None:
             return
         self.entries = load_marshal(path, self._header(), "ingest cache") or {}
@@ -107,7 +108,7 @@ class IngestCache:
         did not change since, and it had not changed for `_SETTLED_NS` when it was read; else
         None, and the caller reads the file and calls `file`."""
         name = str(path)
-        record = self._last_files.get(name) if self.path is not None else None
+        record = self._last_files.get(name)
         if record is None:
             return None
         status, read_at, key = record
