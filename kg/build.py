@@ -43,7 +43,7 @@ from kg.errors import BuildError
 from kg.ingest import Corpus, load_corpus
 from kg.lexicon import Gazetteer, Lexicon, load_gazetteer, load_lexicon
 from kg.model import Article, Extraction
-from kg.rdf.graph import graph_triples
+from kg.rdf.graph import Groups, graph_triples, group_claims_and_events
 from kg.rdf.namespace import KG, RELATION_PROPERTIES
 from kg.rdf.triples import Triples
 from kg.resolve import Resolution, resolve
@@ -413,9 +413,13 @@ def _build(
     max_bytes: int = 20_000_000,
     reuse: str | None = None,
     split: bool = False,
-) -> tuple[Triples | Rendered | None, BuildResult]:
+    view: list[Callable[[], Any]] | None = None,
+) -> tuple[Triples | Rendered | Deferred | None, BuildResult]:
     """`build_triples`, stopping after ingest (graph None) when the inputs digest is `reuse`;
-    with `split`, the graph is made and written as Turtle in two processes (`_render`)."""
+    with `split`, the graph is made and written as Turtle in two processes (`_render`).
+    Given a `view` list (and no `split`), the graph is `Deferred` and a function that makes
+    the view's data from the build's records (`kg.viz.records`) is appended to the list; its
+    counts are then set by `write_outputs`, which makes it."""
     from kg.cache import pipeline_fingerprint
     from kg.ingest.cache import INGEST_FILE, IngestCache
 
@@ -472,16 +476,24 @@ def _build(
             extractions = redate(extractions, references)
     timings["resolve"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    graph: Triples | Rendered
+    graph: Triples | Rendered | Deferred
     with gc_paused():
         if split:
             graph = _render(corpus.articles, extractions, resolution, references, cache)
         else:
-            graph = graph_triples(corpus.articles, extractions, resolution, references)
+            groups = group_claims_and_events(extractions, resolution)
+            make = partial(graph_triples, corpus.articles, extractions, resolution, references,
+                           groups)  # fmt: skip
+            if view is not None:
+                view.append(partial(_view_data, corpus.articles, resolution, groups))
+                graph = Deferred(make)
+            else:
+                graph = make()
     timings["graph"] = time.perf_counter() - mark
-    predicates, types = (
-        (graph.predicates, graph.types) if isinstance(graph, Rendered) else graph.tally()
-    )
+    if isinstance(graph, Rendered):
+        _count(result, graph.predicates, graph.types)
+    elif isinstance(graph, Triples):
+        _count(result, *graph.tally())
 
     result.articles = sum(1 for a in corpus.articles if not a.derived_from)
     result.skipped = [(s.path, s.reason) for s in corpus.skipped]
@@ -489,15 +501,29 @@ def _build(
         (a.id, a.duplicate_of, a.similarity or 0.0) for a in corpus.articles if a.duplicate_of
     ]
     result.shared_blocks = sum(1 for a in corpus.articles if a.derived_from)
+    _saved(saving)
+    result.timings = {k: round(v, 3) for k, v in timings.items()}
+    result.seconds = time.perf_counter() - started
+    return graph, result
+
+
+def _count(result: BuildResult, predicates: Counter[str], types: Counter[str]) -> None:
+    """A graph's counts in the build's result, from its `Triples.tally()`."""
     result.actors = types[f"<{KG.Actor}>"]
     result.relations = sum(predicates[f"<{KG[prop]}>"] for prop in RELATION_PROPERTIES)
     result.statements = types[f"<{RDF.Statement}>"]
     result.events = types[f"<{KG.Event}>"]
     result.triples = sum(predicates.values())
-    _saved(saving)
-    result.timings = {k: round(v, 3) for k, v in timings.items()}
-    result.seconds = time.perf_counter() - started
-    return graph, result
+
+
+@dataclass
+class Deferred:
+    """A graph not made yet: `make()` gives its triples. A build with the view draws the
+    view from its records (`kg.viz.records`) and needs the triples only for the Turtle, so
+    they are made in the forked process that writes it (`_turtle_file`), beside the view,
+    instead of here before it (~0.8 s at 5,000 articles)."""
+
+    make: Callable[[], Triples]
 
 
 @dataclass
@@ -664,29 +690,50 @@ def _turtle(
 
 
 def _turtle_file(
-    graph: Graph | Triples, path: Path, cache: Path | None
-) -> tuple[float, list[str]]:
+    graph: Graph | Triples | Deferred, path: Path, cache: Path | None
+) -> tuple[float, list[str], tuple[Counter[str], Counter[str]] | None]:
     """Write the graph's Turtle to `path` and save its block cache: the Turtle half of a build
     with the view, run in a forked process (`write_outputs`). Returns the seconds the Turtle
-    took and the cache's warnings (reading or saving it) as text."""
+    took, the cache's warnings (reading or saving it) as text, and, for a `Deferred` graph
+    (made here), its `tally()`."""
+    counts = None
     with _kept_warnings() as messages:
         mark = time.perf_counter()
+        if isinstance(graph, Deferred):
+            graph = graph.make()
+            counts = graph.tally()
         data, blocks = _turtle_data(graph, cache)
         path.write_bytes(data)
         seconds = round(time.perf_counter() - mark, 3)
         del data
         if blocks is not None:
             blocks.save()
-    return seconds, messages
+    return seconds, messages, counts
 
 
-def _draw(graph: Graph | Triples, path: Path, options: dict[str, object] | None) -> float:
-    """Write the HTML view (`kg.viz.write_html`); return the seconds it took."""
+def _draw(
+    graph: Graph | Triples | Deferred,
+    path: Path,
+    options: dict[str, object] | None,
+    view: Callable[[], Any] | None = None,
+) -> float:
+    """Write the HTML view (`kg.viz.write_html`), of the view's data made by `view` when it
+    can (`kg.viz.records`), else of the triples; return the seconds it took."""
     from kg.viz import write_html
 
     mark = time.perf_counter()
-    write_html(graph, path, **(options or {}))  # type: ignore[arg-type]
+    data = view() if view is not None else None
+    if data is None:  # the view reads the triples
+        data = graph.make() if isinstance(graph, Deferred) else graph
+    write_html(data, path, **(options or {}))  # type: ignore[arg-type]
     return round(time.perf_counter() - mark, 3)
+
+
+def _view_data(articles: Sequence[Article], resolution: Resolution, groups: Groups) -> Any:
+    """`kg.viz.records.view_data` (imported only when the view is drawn)."""
+    from kg.viz.records import view_data
+
+    return view_data(articles, resolution, groups)
 
 
 @contextmanager
@@ -703,21 +750,27 @@ def _locked(out: Path) -> Iterator[None]:
 
 
 def write_outputs(
-    graph: Graph | Triples | Rendered,
+    graph: Graph | Triples | Rendered | Deferred,
     result: BuildResult,
     out: Path,
     *,
     html: bool = True,
     html_options: dict[str, object] | None = None,
     cache: Path | None = None,
+    view: Callable[[], Any] | None = None,
 ) -> list[Path]:
     """Write graph.ttl, graph.html and build.json into `out`, all or nothing.
 
     With `Triples` and a `cache` folder, the Turtle text of subjects that did not change since
     the last build is reused from there (`kg.rdf.turtle`); the bytes are the same either way.
+    `view` makes the view's data from the build's records (`_build`); without it, or when it
+    gives None, the view reads the triples.
     """
     if html and isinstance(graph, Rendered):
         raise BuildError("internal error: a graph written as Turtle only cannot be drawn")
+    if not html and isinstance(graph, Deferred):
+        graph = graph.make()
+        _count(result, *graph.tally())
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -728,7 +781,7 @@ def write_outputs(
         try:
             names = [GRAPH_FILE]
             if html and not isinstance(graph, Rendered):  # (a Rendered one was refused above)
-                _write_with_view(graph, result, staging, html_options, cache)
+                _write_with_view(graph, result, staging, html_options, cache, view)
                 names.append(HTML_FILE)
             else:
                 mark = time.perf_counter()
@@ -756,24 +809,29 @@ def write_outputs(
 
 
 def _write_with_view(
-    graph: Graph | Triples,
+    graph: Graph | Triples | Deferred,
     result: BuildResult,
     staging: Path,
     html_options: dict[str, object] | None,
     cache: Path | None,
+    view: Callable[[], Any] | None = None,
 ) -> None:
     """Write graph.ttl and graph.html into `staging` side by side: the Turtle in a forked
-    process, the view here. Each reads the finished triples, so on 2 cores the pair costs the
-    longer of the two. The view is the longer one (~2.5 s against ~1 s at 5,000 articles) and
-    stays here, because a forked process pays for every page of the inherited triples it
-    touches (copy on write): ~15% more for the view when it ran there."""
+    process, the view here, so on 2 cores the pair costs the longer of the two. A `Deferred`
+    graph's triples are made there too, and the view drawn from the records `view` reads
+    (`kg.viz.records`); otherwise both read the finished triples. The view is the longer part
+    (~2 s against ~1.5 s at 5,000 articles) and stays here, because a forked process pays for
+    every page of inherited objects it touches (copy on write): ~15% more for the view when
+    it ran there."""
     job = background.start(partial(_turtle_file, graph, staging / GRAPH_FILE, cache))
     try:
-        result.timings["html"] = _draw(graph, staging / HTML_FILE, html_options)
+        result.timings["html"] = _draw(graph, staging / HTML_FILE, html_options, view)
     except BaseException:
         job.cancel()
         raise
-    result.timings["turtle"], messages = job.result()
+    result.timings["turtle"], messages, counts = job.result()
+    if counts is not None:
+        _count(result, *counts)
     _cache_warnings(messages)
 
 
@@ -798,14 +856,17 @@ def build(
     started = time.perf_counter()
     reuse = _reusable(out, html, folder) if folder is not None else None
     # without the view nothing reads the triples: they are made and written in two processes
+    view: list[Callable[[], Any]] = []
     graph, result = _build(
-        sources, cache=folder, reuse=reuse, split=not html, **options  # type: ignore[arg-type]
-    )
+        sources, cache=folder, reuse=reuse, split=not html, view=view,
+        **options,  # type: ignore[arg-type]
+    )  # fmt: skip
     if graph is None:
         return _keep_outputs(out, result, started)
     mark = time.perf_counter()
     with gc_paused():
-        write_outputs(graph, result, out, html=html, cache=folder)
+        write_outputs(graph, result, out, html=html, cache=folder,
+                      view=view[0] if view else None)  # fmt: skip
     gc.unfreeze()  # the records were frozen for the build only (`gc_paused`)
     result.timings["write"] = round(time.perf_counter() - mark, 3)
     result.seconds = time.perf_counter() - started

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from functools import cache, lru_cache
 from operator import itemgetter
+from typing import NamedTuple
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
@@ -31,11 +32,24 @@ __all__ = [
     "to_graph",
     "graph_triples",
     "core_triples",
+    "claim_groups",
+    "event_nodes",
+    "group_claims_and_events",
+    "ClaimGroup",
+    "EventNode",
+    "Groups",
     "event_triples",
     "doc_iri",
     "actor_iri",
     "date_literal",
 ]
+
+#: One relation claim: its subject's and object's actor keys, and every (extraction,
+#: relation) that makes it.
+ClaimGroup = tuple[str, str, list[tuple[Extraction, Relation]]]
+#: One report of an event: the extraction and the event record.
+Report = tuple[Extraction, Event]
+Who = tuple[str, ...]
 
 _DATE_TYPES = {4: XSD.gYear, 7: XSD.gYearMonth, 10: XSD.date}
 _WS = re.compile(r"\W+")
@@ -177,12 +191,28 @@ def graph_triples(
     extractions: Iterable[Extraction],
     resolution: Resolution,
     references: Mapping[str, str] | None = None,
+    groups: Groups | None = None,
 ) -> Triples:
-    """The triples of `to_graph` as N-Triples strings, without building an rdflib graph."""
+    """The triples of `to_graph` as N-Triples strings, without building an rdflib graph
+    (`groups`: the extractions' `group_claims_and_events`, when the caller made them)."""
     extractions = list(extractions)
-    g = core_triples(articles, extractions, resolution, references)
-    _add_events(g, extractions, resolution)
+    groups = groups or group_claims_and_events(extractions, resolution)
+    g = core_triples(articles, extractions, resolution, references, groups.claims)
+    _add_events(g, extractions, resolution, groups.events)
     return g
+
+
+class Groups(NamedTuple):
+    """The relation claims and the events of a corpus, grouped: what the graph's statement
+    and event nodes are made from (`claim_groups`, `event_nodes`)."""
+
+    claims: dict[str, ClaimGroup]
+    events: dict[str, EventNode]
+
+
+def group_claims_and_events(extractions: Sequence[Extraction], resolution: Resolution) -> Groups:
+    """`Groups` of the extractions: made once when both the graph and the view need them."""
+    return Groups(claim_groups(extractions, resolution), event_nodes(extractions, resolution))
 
 
 def core_triples(
@@ -190,8 +220,10 @@ def core_triples(
     extractions: Sequence[Extraction],
     resolution: Resolution,
     references: Mapping[str, str] | None = None,
+    claims: dict[str, ClaimGroup] | None = None,
 ) -> Triples:
-    """The documents, actors and relation claims of `graph_triples`: all but the events.
+    """The documents, actors and relation claims of `graph_triples`: all but the events
+    (`claims`: the `claim_groups` of the extractions, when the caller made them).
 
     With `event_triples` it splits the graph in two parts that share no subject except
     sentences, whose triples are the same on both sides: `kg build` makes them in two
@@ -214,21 +246,8 @@ def core_triples(
         g.add(a, _MENTION_COUNT, integer(actor.mentions))
         g.add_all(a, [(_MENTIONED_IN, _doc(doc_id)) for doc_id in actor.docs])
 
-    key_of = resolution.of.get
-    claims: dict[str, list[tuple[Extraction, Relation]]] = defaultdict(list)
-    ends: dict[str, tuple[str, str]] = {}  # claim -> its subject's and object's actor keys
-    for ex in extractions:
-        for rel in ex.relations:
-            s, o = key_of(rel.subject), key_of(rel.object)
-            if s is None or o is None or s == o:
-                continue
-            text = _folded(ex.sentences[rel.sent])
-            key = digest(s, rel.predicate, o, text)
-            claims[key].append((ex, rel))
-            ends[key] = (s, o)
-
-    for key, found in sorted(claims.items()):
-        s_key, o_key = ends[key]
+    for key, (s_key, o_key, found) in (claims if claims is not None
+                                       else claim_groups(extractions, resolution)).items():
         s_iri, o_iri = _actor(s_key), _actor(o_key)
         prop = _kg(found[0][1].predicate)
         g.add(s_iri, prop, o_iri)
@@ -241,6 +260,32 @@ def core_triples(
             po.append((_PATTERN, literal(rel.pattern)))
         g.add_all(f"<{_KGR}stmt/{key}>", po)
     return g
+
+
+def claim_groups(
+    extractions: Iterable[Extraction], resolution: Resolution
+) -> dict[str, ClaimGroup]:
+    """The relation claims of the corpus by statement key, in key order.
+
+    A claim is (subject, property, object, sentence text with case and punctuation
+    ignored): the same sentence in two near-duplicate articles is one claim with two
+    sources. Both the graph (`core_triples`) and the view (`kg.viz.records`) are made from
+    these groups, so they cannot disagree on what a claim is.
+    """
+    key_of = resolution.of.get
+    claims: dict[str, ClaimGroup] = {}
+    for ex in extractions:
+        for rel in ex.relations:
+            s, o = key_of(rel.subject), key_of(rel.object)
+            if s is None or o is None or s == o:
+                continue
+            key = digest(s, rel.predicate, o, _folded(ex.sentences[rel.sent]))
+            found = claims.get(key)
+            if found is None:
+                claims[key] = (s, o, [(ex, rel)])
+            else:
+                found[2].append((ex, rel))
+    return dict(sorted(claims.items()))
 
 
 def event_triples(extractions: Sequence[Extraction], resolution: Resolution) -> Triples:
@@ -283,8 +328,6 @@ def _compatible(a: str, b: str) -> bool:
     return a.startswith(b) or b.startswith(a)
 
 
-Report = tuple[Extraction, Event]
-Who = tuple[str, ...]
 #: What makes one trigger occurrence within an article: sentence, trigger, kind.
 _OCCURRENCE = itemgetter(*map(Event._fields.index, ("sent", "trigger", "kind")))
 
@@ -392,10 +435,33 @@ def _group_events(extractions: list[Extraction], resolution: Resolution,
     return found
 
 
-def _add_events(g: Triples, extractions: list[Extraction], resolution: Resolution) -> None:
+class EventNode(NamedTuple):
+    """One event node as both the graph and the view show it (`event_nodes`)."""
+
+    kind: str
+    label: str
+    trigger: str
+    plover: str | None
+    cameo: str | None
+    agents: list[str]  # actor keys, sorted
+    targets: list[str]
+    date: str | None  # the date the node carries, with the words it was read from
+    date_text: str | None
+    confidence: float  # the highest of its reports'
+    reports: list[Report]
+
+
+def event_nodes(
+    extractions: Sequence[Extraction], resolution: Resolution
+) -> dict[str, EventNode]:
+    """The events of the corpus by key, in key order, each with what its node says: the
+    reports of one real event grouped (`_group_events`), and its kind, label, participants
+    and date taken from them. The graph (`event_triples`) and the view (`kg.viz.records`)
+    are both made from these."""
     parts: dict[int, tuple[str | None, str | None]] = {}  # the participants of each event
-    found = _group_events(extractions, resolution, parts)
+    found = _group_events(list(extractions), resolution, parts)
     labels = {k: actor.label for k, actor in resolution.actors.items()}
+    nodes: dict[str, EventNode] = {}
     for key, (date, reports) in sorted(found.items()):
         pairs = [parts[id(ev)] for _, ev in reports]
         ev0 = next((v for (_, v), (a, _) in zip(reports, pairs, strict=True) if a),
@@ -403,26 +469,39 @@ def _add_events(g: Triples, extractions: list[Extraction], resolution: Resolutio
         agents = sorted({a for a, _ in pairs if a})
         targets = sorted({t for _, t in pairs if t})
         names = [" and ".join(labels[k] for k in side) for side in (agents, targets) if side]
-        # all of a node's pairs are collected and added at once (~50k reports at 5,000 articles)
-        po = [
-            (_TYPE, _kg(ev0.kind)), (_TYPE, _EVENT),
-            (_LABEL, literal(f"{ev0.kind}: {' -> '.join(names)}")),
-            (_kg("trigger"), literal(ev0.trigger)),
-        ]  # fmt: skip
-        if ev0.plover:
-            po.append((_kg("ploverType"), literal(ev0.plover)))
-        if ev0.cameo:
-            po.append((_kg("cameoCode"), literal(ev0.cameo)))
-        po += [(_AGENT, _actor(a)) for a in agents]
-        po += [(_TARGET, _actor(t)) for t in targets]
         dated = next((ev for _, ev in reports if ev.date and ev.date == date), None)
         dated = dated or next((ev for _, ev in reports if ev.date), None)
-        if dated is not None and dated.date:
-            po.append((_kg("date"), _date(dated.date)))
-            if dated.date_text:
-                po.append((_kg("dateText"), literal(dated.date_text)))
-        po.append((_CONFIDENCE, _decimal(max(ev.confidence for _, ev in reports))))
-        for ex, ev in reports:
+        when = dated.date if dated is not None and dated.date else None
+        nodes[key] = EventNode(
+            ev0.kind, f"{ev0.kind}: {' -> '.join(names)}", ev0.trigger, ev0.plover, ev0.cameo,
+            agents, targets, when, dated.date_text if when and dated is not None else None,
+            max(ev.confidence for _, ev in reports), reports,
+        )  # fmt: skip
+    return nodes
+
+
+def _add_events(g: Triples, extractions: list[Extraction], resolution: Resolution,
+                nodes: dict[str, EventNode] | None = None) -> None:
+    if nodes is None:
+        nodes = event_nodes(extractions, resolution)
+    for key, node in nodes.items():
+        # all of a node's pairs are collected and added at once (~50k reports at 5,000 articles)
+        po = [
+            (_TYPE, _kg(node.kind)), (_TYPE, _EVENT), (_LABEL, literal(node.label)),
+            (_kg("trigger"), literal(node.trigger)),
+        ]  # fmt: skip
+        if node.plover:
+            po.append((_kg("ploverType"), literal(node.plover)))
+        if node.cameo:
+            po.append((_kg("cameoCode"), literal(node.cameo)))
+        po += [(_AGENT, _actor(a)) for a in node.agents]
+        po += [(_TARGET, _actor(t)) for t in node.targets]
+        if node.date:
+            po.append((_kg("date"), _date(node.date)))
+            if node.date_text:
+                po.append((_kg("dateText"), literal(node.date_text)))
+        po.append((_CONFIDENCE, _decimal(node.confidence)))
+        for ex, ev in node.reports:
             po += _claim(g, ex, ev, resolution.of)
             place = resolution.of.get(ev.place)
             if place is not None:

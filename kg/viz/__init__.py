@@ -24,7 +24,7 @@ from kg.atomic import write_atomic
 from kg.errors import BuildError, InputError
 from kg.rdf.triples import Triples
 from kg.viz.page import render_page
-from kg.viz.read import read_view_data
+from kg.viz.read import ViewData, read_view_data
 from kg.viz.select import select
 
 __all__ = ["ViewStats", "render_html", "write_html", "view_file"]
@@ -42,7 +42,7 @@ class ViewStats:
 
 
 def render_html(
-    graph: Graph | Triples,
+    graph: Graph | Triples | ViewData,
     *,
     focus: str | None = None,
     hops: int = 2,
@@ -50,8 +50,11 @@ def render_html(
     max_nodes: int = 2000,
     title: str = "kg",
 ) -> tuple[str, ViewStats]:
-    """The page as a string with its counts; ``write_html`` is what most callers want."""
-    data = read_view_data(graph)
+    """The page as a string with its counts; ``write_html`` is what most callers want.
+
+    ``graph`` may also be the view's data already read (`kg.viz.records` makes it from a
+    build's records)."""
+    data = graph if isinstance(graph, ViewData) else read_view_data(graph)
     sel = select(data, focus=focus, hops=hops, events=events, max_nodes=max_nodes)
     page = render_page(data, sel, title=title, events_mode=events)
     stats = ViewStats(
@@ -75,7 +78,7 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def write_html(
-    graph: Graph | Triples,
+    graph: Graph | Triples | ViewData,
     path: Path,
     *,
     focus: str | None = None,
