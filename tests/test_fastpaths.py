@@ -165,3 +165,31 @@ def test_resolution_by_name_is_resolution_by_mention(extractor: Extractor) -> No
     assert nps and all(resolution.of.get(m) is None for m in nps)
     named = next(m for m in mentions if keys[m] is not None and m.label != "NP")
     assert resolution.of.get(named._replace(label="NP")) is None
+
+
+def test_packed_mentions_read_back_as_the_mentions(extractor: Extractor) -> None:
+    """An extraction travels (cache entries, worker results) with its mentions pickled apart
+    and a table of the names they use: unpickled, the mentions are not read until asked, then
+    equal the originals, and resolution from the name tables equals resolution from the
+    mentions themselves."""
+    import pickle
+
+    from kg.model import PackedMentions, mention_name, name_uses
+    from kg.resolve import resolve
+
+    extractions = list(extractor.run(load_corpus([SEEDS]).articles))
+    back = [pickle.loads(pickle.dumps(ex)) for ex in extractions]
+    for ex, again in zip(extractions, back, strict=True):
+        packed = again.mentions
+        assert isinstance(packed, PackedMentions) and packed._items is None  # not read yet
+        assert packed.names == tuple(Counter(map(mention_name, ex.mentions)).items())
+        assert name_uses(packed) == name_uses(tuple(ex.mentions))
+        assert again == ex and packed == tuple(ex.mentions) and list(packed) == list(ex.mentions)
+        assert packed[:2] == tuple(ex.mentions)[:2] and len(packed) == len(ex.mentions)
+        assert pickle.loads(pickle.dumps(again)) == ex  # packed again from its own bytes
+    gazetteer, lexicon = load_gazetteer(), load_lexicon()
+    unread = [pickle.loads(pickle.dumps(ex)) for ex in extractions]
+    packed, plain = resolve(unread, gazetteer, lexicon), resolve(extractions, gazetteer, lexicon)
+    assert packed.actors == plain.actors and packed.of.by_name == plain.of.by_name
+    assert list(packed.of.by_name) == list(plain.of.by_name)  # names in the same order
+    assert all(ex.mentions._items is None for ex in unread)  # resolved from the names alone

@@ -12,23 +12,19 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import chain
-from operator import itemgetter
 
 from kg.lexicon import Gazetteer, Lexicon
-from kg.model import ACTOR_KINDS, Actor, Extraction, Mention
+from kg.model import ACTOR_KINDS, Actor, Extraction, Mention, NameKey, mention_name, name_uses
 from kg.rdf.iri import slug
 from kg.resolve.names import acronyms, clean_name, is_acronym, name_key
 
 __all__ = ["Resolution", "MentionKeys", "NameKey", "resolve", "mention_name"]
 
 Node = tuple[str, ...]
-#: What resolution reads of a mention: its text, kind, gazetteer id and label. Mentions that
-#: agree on these resolve alike, so the corpus is clustered by distinct name, not by mention.
-NameKey = tuple[str, str, str | None, str]
+# A `NameKey` is what resolution reads of a mention: its text, kind, gazetteer id and label.
+# Mentions that agree on these resolve alike, so the corpus is clustered by distinct name, not
+# by mention; an extraction's names and their counts travel with it (`kg.model.name_uses`).
 _KIND_RANK = {k: i for i, k in enumerate(ACTOR_KINDS)}
-#: `mention_name(m)`: the `NameKey` of a mention (a C-level item getter: it runs per mention)
-mention_name = itemgetter(*map(Mention._fields.index, ("text", "kind", "gazetteer_id", "label")))
 _POINTERS = frozenset({"ANAPHOR", "PRON"})  # "the regime", "he": pointers, not names
 
 
@@ -110,11 +106,12 @@ def resolve(
         for alias in (entry.label, *entry.aliases):
             gaz_keys.setdefault(name_key(alias), entry.id)
 
-    # every name with its number of mentions, counted in C, in order of first use: the order
-    # in which names and nodes first appear below is that of the mentions
-    uses: Counter[NameKey] = Counter(
-        chain.from_iterable(map(mention_name, ex.mentions) for ex in extractions)
-    )
+    # every name with its number of mentions, in order of first use: the order in which
+    # names and nodes first appear below is that of the mentions
+    per_article = [name_uses(ex.mentions) for ex in extractions]
+    uses: Counter[NameKey] = Counter()
+    for used in per_article:
+        uses.update(dict(used))
     seen: dict[tuple[str, str, str | None], tuple[Node, str] | None] = {}
     node_of: dict[NameKey, tuple[Node, str]] = {}
     names: dict[Node, Counter[str]] = defaultdict(Counter)
@@ -134,9 +131,9 @@ def resolve(
         kinds[node][kind] += n
     # the articles each name occurs in (a mention's doc_id is its extraction's)
     where: dict[NameKey, set[str]] = defaultdict(set)
-    for ex in extractions:
+    for ex, used in zip(extractions, per_article, strict=True):
         doc_id = ex.doc_id
-        for use in set(map(mention_name, ex.mentions)):
+        for use, _ in used:
             where[use].add(doc_id)
     docs: dict[Node, set[str]] = defaultdict(set)
     for use, (node, _) in node_of.items():
