@@ -123,7 +123,7 @@ class BuildResult:
 
 
 #: Libraries whose version can change the bytes of an output (Turtle writer, view, layout).
-_OUTPUT_LIBRARIES = ("pyoxigraph", "rdflib", "networkx", "igraph", "pyvis", "numpy")
+_OUTPUT_LIBRARIES = ("pyoxigraph", "rdflib", "networkx", "igraph", "pyvis", "numpy", "orjson")
 
 
 @lru_cache(maxsize=1)

@@ -362,3 +362,27 @@ def test_view_data_from_records_declines_actors_sharing_an_iri() -> None:
     assert view_data([], Resolution(actors, MentionKeys({})), Groups({}, {})) is None
     one = {"same": actors["same"]}
     assert view_data([], Resolution(one, MentionKeys({})), Groups({}, {})) is not None
+
+
+def test_script_json_is_the_json_module_text_escaped() -> None:
+    """orjson writes the payload; the text must be what `json.dumps` wrote before it (the page
+    stays the same bytes), escaped for a <script> element, with `json` taking what orjson
+    refuses. (The two spell floats under 1e-4 differently; the page's numbers are rounded to
+    one or two decimals.)"""
+    import json
+
+    from kg.viz.page import script_json
+
+    payload = {
+        "z": [1, -2, 0.5, -12.3, 0.0, 123456789.13, True, None, []],  # rounded, as kg's are
+        "a": {"text": 'Khamenei\u2019s "view" \\ </script> & <b> \u2028 \u2029 \n\t é 中'},
+        "nested": [{"k": ["x", {"y": 2.0}]}],
+    }
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    for raw, escaped in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"),
+                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):  # fmt: skip
+        text = text.replace(raw, escaped)
+    assert script_json(payload) == text
+    assert "<" not in text and json.loads(script_json(payload)) == payload
+    odd = {"lone": "\ud800", 1: "a key that is not a string"}
+    assert script_json(odd) == json.dumps(odd, ensure_ascii=False, separators=(",", ":"))

@@ -17,6 +17,7 @@ from importlib import resources
 from string import Template
 from typing import Any
 
+import orjson
 from pyvis.edge import Edge
 from pyvis.network import Network
 
@@ -48,12 +49,19 @@ def script_json(obj: Any) -> str:
 
     Keys keep their insertion order: the payload is built in a fixed order, so the page is
     the same bytes from build to build, and sorting the keys of its ~100k objects cost a
-    third of the encoding (0.2 s at 5,000 articles).
+    third of the encoding (0.2 s at 5,000 articles). orjson writes the same text as
+    `json.dumps(obj, ensure_ascii=False, separators=(",", ":"))` six times faster (0.04 s
+    against 0.24 s for the 11 MB payload of 5,000 articles), for the payload's numbers at
+    least (rounded to one or two decimals: the two spell floats under 1e-4 differently);
+    what it refuses (a lone surrogate, a key that is not a string) goes to `json`.
 
     >>> script_json({"a": "</script>"})
     '{"a":"\\\\u003c/script\\\\u003e"}'
     """
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    try:
+        text = orjson.dumps(obj).decode("utf-8")
+    except (orjson.JSONEncodeError, UnicodeDecodeError):
+        text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
     for raw, escaped in (
         ("&", "\\u0026"),
         ("<", "\\u003c"),
