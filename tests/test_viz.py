@@ -338,7 +338,8 @@ def test_view_data_from_records_is_what_the_reader_reads(seeds_dir: Path, tmp_pa
     view: list = []
     graph, _ = _build([seeds_dir], view=view)
     assert isinstance(graph, Deferred) and view
-    made, read = view[0](), read_view_data(graph.make())
+    triples = graph.make()
+    made, read = view[0](), read_view_data(triples)
     assert made is not None
     assert made.actors == read.actors and made.docs == read.docs
     assert made.relations == read.relations and made.events == read.events
@@ -348,20 +349,34 @@ def test_view_data_from_records_is_what_the_reader_reads(seeds_dir: Path, tmp_pa
     assert any(e.places for e in events) and any(e.hedge for e in events)
     assert any(e.claimed_by for e in events) and any(e.quote for e in events)
     assert any(e.date_text for e in events) and any(len(e.docs) > 1 for e in events)
+    # the build's counts, known from the same records, are what a tally of the triples says
+    from kg.build import BuildResult, _count
+
+    tallied = BuildResult()
+    _count(tallied, *triples.tally())
+    assert graph.counts is not None and tallied.statements > 0
+    assert tuple(graph.counts) == (
+        tallied.actors, tallied.relations, tallied.statements, tallied.events
+    )
 
 
 def test_view_data_from_records_declines_actors_sharing_an_iri() -> None:
     """Two actor keys with one slug are one node in the triples: the records cannot say
-    what the reader would read, so the build reads the triples instead."""
+    what the reader would read, or what a tally would count, so the build reads and
+    tallies the triples instead."""
     from kg.model import Actor
     from kg.rdf.graph import Groups
     from kg.resolve import MentionKeys, Resolution
     from kg.viz.records import view_data
 
+    from kg.rdf.graph import group_counts
+
     actors = {k: Actor(key=k, label="Same", kind="Person") for k in ("Same", "same")}
     assert view_data([], Resolution(actors, MentionKeys({})), Groups({}, {})) is None
+    assert group_counts(Resolution(actors, MentionKeys({})), Groups({}, {})) is None
     one = {"same": actors["same"]}
     assert view_data([], Resolution(one, MentionKeys({})), Groups({}, {})) is not None
+    assert group_counts(Resolution(one, MentionKeys({})), Groups({}, {})) == (1, 0, 0, 0)
 
 
 def test_script_json_is_the_json_module_text_escaped() -> None:
