@@ -419,13 +419,12 @@ def _build(
     max_bytes: int = 20_000_000,
     reuse: str | None = None,
     split: bool = False,
-    view: list[Callable[[], Any]] | None = None,
+    view: bool = False,
 ) -> tuple[Triples | Rendered | Deferred | None, BuildResult]:
     """`build_triples`, stopping after ingest (graph None) when the inputs digest is `reuse`;
-    with `split`, the graph is made and written as Turtle in two processes (`_render`).
-    Given a `view` list (and no `split`), the graph is `Deferred` and a function that makes
-    the view's data from the build's records (`kg.viz.records`) is appended to the list; its
-    counts are then set by `write_outputs`, which makes it."""
+    with `split`, the graph is made and written as Turtle in two processes (`_render`); with
+    `view` (for a build that draws it), the graph is `Deferred`: `write_outputs` makes it
+    and sets its counts in the result."""
     from kg.cache import pipeline_fingerprint
     from kg.ingest.cache import INGEST_FILE, IngestCache
 
@@ -490,9 +489,9 @@ def _build(
             groups = group_claims_and_events(extractions, resolution)
             make = partial(graph_triples, corpus.articles, extractions, resolution, references,
                            groups)  # fmt: skip
-            if view is not None:
-                view.append(partial(_view_data, corpus.articles, resolution, groups))
-                graph = Deferred(make, group_counts(resolution, groups))
+            if view:
+                graph = Deferred(make, partial(_view_data, corpus.articles, resolution, groups),
+                                 group_counts(resolution, groups))  # fmt: skip
             else:
                 graph = make()
     timings["graph"] = time.perf_counter() - mark
@@ -530,14 +529,15 @@ def _set_counts(result: BuildResult, counts: GraphCounts, triples: int) -> None:
 
 @dataclass
 class Deferred:
-    """A graph not made yet: `make()` gives its triples. A build with the view draws the
-    view from its records (`kg.viz.records`) and needs the triples only for the Turtle, so
-    they are made in the forked process that writes it (`_turtle_file`), beside the view,
-    instead of here before it (~0.8 s at 5,000 articles). `counts`: all but the number of
-    triples, known from the records (`kg.rdf.graph.group_counts`); when None, the triples
-    are tallied."""
+    """A graph not made yet: `make()` gives its triples, `view()` the view's data made from
+    the build's records (`kg.viz.records`; None when only the triples can say it). A build
+    with the view needs the triples only for the Turtle, so they are made in the forked
+    process that writes it (`_turtle_file`), beside the view, instead of here before it
+    (~0.8 s at 5,000 articles). `counts`: all but the number of triples, known from the
+    records (`kg.rdf.graph.group_counts`); when None, the triples are tallied."""
 
     make: Callable[[], Triples]
+    view: Callable[[], Any]
     counts: GraphCounts | None = None
 
 
@@ -730,18 +730,14 @@ def _turtle_file(
     return seconds, messages, counts
 
 
-def _draw(
-    graph: Graph | Triples | Deferred,
-    path: Path,
-    options: dict[str, object] | None,
-    view: Callable[[], Any] | None = None,
-) -> float:
-    """Write the HTML view (`kg.viz.write_html`), of the view's data made by `view` when it
-    can (`kg.viz.records`), else of the triples; return the seconds it took."""
+def _draw(graph: Graph | Triples | Deferred, path: Path, options: dict[str, object] | None
+          ) -> float:
+    """Write the HTML view (`kg.viz.write_html`), of a `Deferred` graph's records when they
+    can say it, else of the triples; return the seconds it took."""
     from kg.viz import write_html
 
     mark = time.perf_counter()
-    data = view() if view is not None else None
+    data = graph.view() if isinstance(graph, Deferred) else None
     if data is None:  # the view reads the triples
         data = graph.make() if isinstance(graph, Deferred) else graph
     write_html(data, path, **(options or {}))  # type: ignore[arg-type]
@@ -776,20 +772,15 @@ def write_outputs(
     html: bool = True,
     html_options: dict[str, object] | None = None,
     cache: Path | None = None,
-    view: Callable[[], Any] | None = None,
 ) -> list[Path]:
     """Write graph.ttl, graph.html and build.json into `out`, all or nothing.
 
     With `Triples` and a `cache` folder, the Turtle text of subjects that did not change since
     the last build is reused from there (`kg.rdf.turtle`); the bytes are the same either way.
-    `view` makes the view's data from the build's records (`_build`); without it, or when it
-    gives None, the view reads the triples.
+    A `Deferred` graph is made here (`_write_with_view`) and its counts set in `result`.
     """
     if html and isinstance(graph, Rendered):
         raise BuildError("internal error: a graph written as Turtle only cannot be drawn")
-    if not html and isinstance(graph, Deferred):
-        graph = graph.make()
-        _count(result, *graph.tally())
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -800,9 +791,12 @@ def write_outputs(
         try:
             names = [GRAPH_FILE]
             if html and not isinstance(graph, Rendered):  # (a Rendered one was refused above)
-                _write_with_view(graph, result, staging, html_options, cache, view)
+                _write_with_view(graph, result, staging, html_options, cache)
                 names.append(HTML_FILE)
             else:
+                if isinstance(graph, Deferred):  # nothing to draw: made here
+                    graph = graph.make()
+                    _count(result, *graph.tally())
                 mark = time.perf_counter()
                 data, saving = _turtle(graph, cache)
                 (staging / GRAPH_FILE).write_bytes(data)
@@ -833,18 +827,17 @@ def _write_with_view(
     staging: Path,
     html_options: dict[str, object] | None,
     cache: Path | None,
-    view: Callable[[], Any] | None = None,
 ) -> None:
     """Write graph.ttl and graph.html into `staging` side by side: the Turtle in a forked
     process, the view here, so on 2 cores the pair costs the longer of the two. A `Deferred`
-    graph's triples are made there too, and the view drawn from the records `view` reads
+    graph's triples are made there too, and the view drawn from its records
     (`kg.viz.records`); otherwise both read the finished triples. The view is the longer part
     (~2 s against ~1.5 s at 5,000 articles) and stays here, because a forked process pays for
     every page of inherited objects it touches (copy on write): ~15% more for the view when
     it ran there."""
     job = background.start(partial(_turtle_file, graph, staging / GRAPH_FILE, cache))
     try:
-        result.timings["html"] = _draw(graph, staging / HTML_FILE, html_options, view)
+        result.timings["html"] = _draw(graph, staging / HTML_FILE, html_options)
     except BaseException:
         job.cancel()
         raise
@@ -877,17 +870,15 @@ def build(
     started = time.perf_counter()
     reuse = _reusable(out, html, folder) if folder is not None else None
     # without the view nothing reads the triples: they are made and written in two processes
-    view: list[Callable[[], Any]] = []
     graph, result = _build(
-        sources, cache=folder, reuse=reuse, split=not html, view=view,
+        sources, cache=folder, reuse=reuse, split=not html, view=html,
         **options,  # type: ignore[arg-type]
     )  # fmt: skip
     if graph is None:
         return _keep_outputs(out, result, started)
     mark = time.perf_counter()
     with gc_paused():
-        write_outputs(graph, result, out, html=html, cache=folder,
-                      view=view[0] if view else None)  # fmt: skip
+        write_outputs(graph, result, out, html=html, cache=folder)
     gc.unfreeze()  # the records were frozen for the build only (`gc_paused`)
     result.timings["write"] = round(time.perf_counter() - mark, 3)
     result.seconds = time.perf_counter() - started

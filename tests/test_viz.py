@@ -335,11 +335,10 @@ def test_view_data_from_records_is_what_the_reader_reads(seeds_dir: Path, tmp_pa
     data made from the build's records equals the data read from its triples."""
     from kg.build import Deferred, _build
 
-    view: list = []
-    graph, _ = _build([seeds_dir], view=view)
-    assert isinstance(graph, Deferred) and view
+    graph, _ = _build([seeds_dir], view=True)
+    assert isinstance(graph, Deferred)
     triples = graph.make()
-    made, read = view[0](), read_view_data(triples)
+    made, read = graph.view(), read_view_data(triples)
     assert made is not None
     assert made.actors == read.actors and made.docs == read.docs
     assert made.relations == read.relations and made.events == read.events
@@ -358,6 +357,15 @@ def test_view_data_from_records_is_what_the_reader_reads(seeds_dir: Path, tmp_pa
     assert tuple(graph.counts) == (
         tallied.actors, tallied.relations, tallied.statements, tallied.events
     )
+    # written without the view, it is made and tallied on the spot
+    from kg.build import write_outputs
+
+    result = BuildResult()
+    write_outputs(graph, result, tmp_path, html=False)
+    assert (result.actors, result.statements, result.triples) == (
+        tallied.actors, tallied.statements, tallied.triples
+    )
+    assert (tmp_path / "graph.ttl").stat().st_size > 0 and not (tmp_path / "graph.html").exists()
 
 
 def test_view_data_from_records_declines_actors_sharing_an_iri() -> None:
@@ -365,11 +373,9 @@ def test_view_data_from_records_declines_actors_sharing_an_iri() -> None:
     what the reader would read, or what a tally would count, so the build reads and
     tallies the triples instead."""
     from kg.model import Actor
-    from kg.rdf.graph import Groups
+    from kg.rdf.graph import Groups, group_counts
     from kg.resolve import MentionKeys, Resolution
     from kg.viz.records import view_data
-
-    from kg.rdf.graph import group_counts
 
     actors = {k: Actor(key=k, label="Same", kind="Person") for k in ("Same", "same")}
     assert view_data([], Resolution(actors, MentionKeys({})), Groups({}, {})) is None
