@@ -407,3 +407,21 @@ def test_script_json_is_the_json_module_text_escaped() -> None:
     assert "<" not in text and json.loads(script_json(payload)) == payload
     odd = {"lone": "\ud800", 1: "a key that is not a string"}
     assert script_json(odd) == json.dumps(odd, ensure_ascii=False, separators=(",", ":"))
+
+
+def test_build_falls_back_to_reading_and_tallying_the_triples(
+    seed_build: Path, seeds_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the records cannot say what the triples hold (two actors with one IRI), the build
+    draws the view from the triples and tallies them: the same page and counts."""
+    import kg.build
+    import kg.viz.records
+
+    monkeypatch.setattr(kg.viz.records, "view_data", lambda *_: None)
+    monkeypatch.setattr(kg.build, "group_counts", lambda *_: None)
+    result = kg.build.build([seeds_dir], tmp_path, cache=False)
+    built = json.loads((seed_build / "build.json").read_text(encoding="utf-8"))
+    for name in ("actors", "relations", "statements", "events", "triples"):
+        assert getattr(result, name) == built[name], name
+    for name in ("graph.html", "graph.ttl"):
+        assert (tmp_path / name).read_bytes() == (seed_build / name).read_bytes(), name
