@@ -43,6 +43,8 @@ __all__ = [
     "event_triples",
     "doc_iri",
     "actor_iri",
+    "decimal_text",
+    "document_date",
     "date_literal",
 ]
 
@@ -124,10 +126,21 @@ def _date(iso: str) -> str:
     return typed(iso, str(datatype))
 
 
+def decimal_text(x: float) -> str:
+    """A confidence as the graph writes it (the lexical form rdflib gives
+    `Literal(Decimal(...))`: earlier builds wrote it so), e.g. 0.8 or 0.85."""
+    return str(Decimal(str(round(x, 3))))
+
+
 @lru_cache(maxsize=4096)
 def _decimal(x: float) -> str:
-    # the lexical form rdflib gives Literal(Decimal(...)): earlier builds wrote it so
-    return typed(str(Decimal(str(round(x, 3)))), str(XSD.decimal))
+    return typed(decimal_text(x), str(XSD.decimal))
+
+
+def document_date(article: Article) -> str | None:
+    """The article's date as `dcterms:date` gives it: only ISO dates (2024, 2024-04 or
+    2024-04-14); other dates are left out of the graph."""
+    return article.date if article.date and len(article.date) in _DATE_TYPES else None
 
 
 @lru_cache(maxsize=1 << 16)
@@ -147,8 +160,9 @@ def _add_document(g: Triples, article: Article, reference: str | None = None) ->
         g.add(d, _TITLE, literal(article.title))
     if article.author:
         g.add(d, _CREATOR, literal(article.author))
-    if article.date and len(article.date) in _DATE_TYPES:  # other dates are not ISO: left out
-        g.add(d, _DATE, _date(article.date))
+    date = document_date(article)
+    if date:
+        g.add(d, _DATE, _date(date))
     if reference and not article.date and len(reference) in _DATE_TYPES:
         g.add(d, _kg("referenceDate"), _date(reference))
     if article.outlet:

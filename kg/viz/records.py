@@ -15,10 +15,9 @@ so (None), and the build reads the triples instead.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal
 
 from kg.model import Article, Extraction
-from kg.rdf.graph import Groups, actor_iri, doc_iri
+from kg.rdf.graph import Groups, actor_iri, decimal_text, doc_iri, document_date
 from kg.rdf.namespace import KGR
 from kg.resolve import MentionKeys, Resolution
 from kg.viz.read import WD, Actor, Claim, Doc, Event, Relation, ViewData
@@ -27,11 +26,6 @@ from kg.viz.style import ACTOR_KINDS, RELATIONS
 __all__ = ["view_data"]
 
 _RELATIONS = frozenset(RELATIONS)
-
-
-def _decimal(x: float) -> str:
-    """The lexical form of the graph's kg:confidence (`kg.rdf.graph._decimal`)."""
-    return str(Decimal(str(round(x, 3))))
 
 
 def _smallest(values: Iterable[str | None]) -> str | None:
@@ -61,12 +55,11 @@ def view_data(
 
 
 def _doc(iri: str, article: Article) -> Doc:
-    dated = article.date if article.date and len(article.date) in (4, 7, 10) else ""
     return Doc(
         iri=iri,
         title=article.title or article.source or _tail(iri),
         outlet=article.outlet or "",
-        date=dated,
+        date=document_date(article) or "",
         file=article.source,
     )
 
@@ -155,7 +148,7 @@ def _relations(
             claim = Claim(
                 sentences=((ex.sentences[rel.sent], d),),
                 docs=(d,),
-                confidence=_decimal(rel.confidence),
+                confidence=decimal_text(rel.confidence),
                 hedge=rel.hedge or None,
                 claimed_by=actors[iris[speaker]].label if speaker is not None else None,
                 attributed_to=rel.attributed_to or None,
@@ -165,7 +158,7 @@ def _relations(
             claim = Claim(
                 sentences=sentences,
                 docs=docs,
-                confidence=_decimal(max(rel.confidence for _, rel in found)),
+                confidence=decimal_text(max(rel.confidence for _, rel in found)),
                 hedge=_smallest(rel.hedge for _, rel in found),
                 claimed_by=_claimant((of.get(rel.claimed_by) for _, rel in found), iris,
                                      actors),  # fmt: skip
@@ -209,7 +202,7 @@ def _events(
                 cameo=node.cameo or None,
                 sentences=sentences,
                 docs=docs,
-                confidence=_decimal(node.confidence),
+                confidence=decimal_text(node.confidence),
                 hedge=_smallest(ev.hedge for _, ev in reports),
                 claimed_by=_claimant((of.get(ev.claimed_by) for _, ev in reports), iris, actors),
                 quote=_smallest(ev.quote for _, ev in reports),
