@@ -23,7 +23,6 @@ from operator import itemgetter
 from typing import Any, NamedTuple, overload
 
 __all__ = [
-    "name_uses",
     "Article",
     "Skipped",
     "Mention",
@@ -33,6 +32,7 @@ __all__ = [
     "Actor",
     "NameKey",
     "mention_name",
+    "name_uses",
     "PackedMentions",
 ]
 

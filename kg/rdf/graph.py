@@ -43,6 +43,7 @@ __all__ = [
     "event_triples",
     "doc_iri",
     "actor_iri",
+    "actor_iris",
     "decimal_text",
     "document_date",
     "date_literal",
@@ -135,6 +136,13 @@ def decimal_text(x: float) -> str:
 @lru_cache(maxsize=4096)
 def _decimal(x: float) -> str:
     return typed(decimal_text(x), str(XSD.decimal))
+
+
+def actor_iris(resolution: Resolution) -> dict[str, str] | None:
+    """The IRI (text) of each resolved actor by key, or None when two keys share one: the
+    triples then hold one node for both, which no per-actor record describes."""
+    iris = {key: _actor(key)[1:-1] for key in resolution.actors}
+    return iris if len(set(iris.values())) == len(iris) else None
 
 
 def document_date(article: Article) -> str | None:
@@ -235,7 +243,7 @@ def group_counts(resolution: Resolution, groups: Groups) -> GraphCounts | None:
     actor keys share an IRI: the triples have one node for both, and only a tally says what
     they hold. (`kg build` counts so instead of tallying ~650k triples; a test checks both
     agree.)"""
-    if len({_actor(k) for k in resolution.actors}) != len(resolution.actors):
+    if actor_iris(resolution) is None:
         return None
     relations = {(s, found[0][1].predicate, o) for s, o, found in groups.claims.values()}
     return GraphCounts(

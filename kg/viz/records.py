@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from kg.model import Article, Extraction
-from kg.rdf.graph import Groups, actor_iri, decimal_text, doc_iri, document_date
+from kg.rdf.graph import Groups, actor_iris, decimal_text, doc_iri, document_date
 from kg.rdf.namespace import KGR
 from kg.resolve import MentionKeys, Resolution
 from kg.viz.read import WD, Actor, Claim, Doc, Event, Relation, ViewData
@@ -39,17 +39,15 @@ def view_data(
     """The `ViewData` that `read_view_data` would read from the build's graph, or None when
     these records cannot say it exactly (see the module docstring)."""
     doc_iris = _DocIris((a.id, str(doc_iri(a.id))) for a in articles)
-    actor_iris = {key: str(actor_iri(key)) for key in resolution.actors}
-    if len(set(doc_iris.values())) != len(articles) or len(set(actor_iris.values())) != len(
-        actor_iris
-    ):
+    iris = actor_iris(resolution)
+    if iris is None or len(set(doc_iris.values())) != len(articles):
         return None
-    actors = _actors(resolution, actor_iris, doc_iris)
+    actors = _actors(resolution, iris, doc_iris)
     evidence = _Evidence(doc_iris)
     return ViewData(
         actors=actors,
-        relations=_relations(groups, resolution.of, actor_iris, actors, evidence),
-        events=_events(groups, resolution.of, actor_iris, actors, evidence),
+        relations=_relations(groups, resolution.of, iris, actors, evidence),
+        events=_events(groups, resolution.of, iris, actors, evidence),
         docs={doc_iris[a.id]: _doc(doc_iris[a.id], a) for a in articles},
     )
 
@@ -138,32 +136,18 @@ def _relations(
 ) -> list[Relation]:
     claims: dict[tuple[str, str, str], list[Claim]] = {}
     for s_key, o_key, found in groups.claims.values():
-        ex, rel = found[0]
-        predicate = rel.predicate
+        predicate = found[0][1].predicate
         if predicate not in _RELATIONS:
             continue
-        if len(found) == 1:  # most claims: one sentence, the smallest value is the only one
-            d = evidence.iris[ex.doc_id]
-            speaker = of.get(rel.claimed_by)
-            claim = Claim(
-                sentences=((ex.sentences[rel.sent], d),),
-                docs=(d,),
-                confidence=decimal_text(rel.confidence),
-                hedge=rel.hedge or None,
-                claimed_by=actors[iris[speaker]].label if speaker is not None else None,
-                attributed_to=rel.attributed_to or None,
-            )
-        else:
-            sentences, docs = evidence.of([(ex, rel.sent) for ex, rel in found])
-            claim = Claim(
-                sentences=sentences,
-                docs=docs,
-                confidence=decimal_text(max(rel.confidence for _, rel in found)),
-                hedge=_smallest(rel.hedge for _, rel in found),
-                claimed_by=_claimant((of.get(rel.claimed_by) for _, rel in found), iris,
-                                     actors),  # fmt: skip
-                attributed_to=_smallest(rel.attributed_to for _, rel in found),
-            )
+        sentences, docs = evidence.of([(ex, rel.sent) for ex, rel in found])
+        claim = Claim(
+            sentences=sentences,
+            docs=docs,
+            confidence=decimal_text(max(rel.confidence for _, rel in found)),
+            hedge=_smallest(rel.hedge for _, rel in found),
+            claimed_by=_claimant((of.get(rel.claimed_by) for _, rel in found), iris, actors),
+            attributed_to=_smallest(rel.attributed_to for _, rel in found),
+        )
         claims.setdefault((iris[s_key], predicate, iris[o_key]), []).append(claim)
     relations = [
         Relation(s, p, o, sorted(found, key=repr) if len(found) > 1 else found)
