@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import multiprocessing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -104,11 +104,17 @@ class Standby:
             self.close()
             raise BuildError(f"the extraction process stopped ({e})") from e
 
-    def results(self) -> Iterator[Extraction]:
+    def results(self, idle: Callable[[], None] | None = None) -> Iterator[Extraction]:
         """The extractions of the submitted articles, in order, each as soon as it is done (a
-        build stores it at once: an interrupted build keeps it); the process then exits."""
+        build stores it at once: an interrupted build keeps it); the process then exits.
+
+        `idle` is called once, the first time nothing has arrived yet (at the end if that never
+        happens): work the caller has to do anyway is done while the process extracts."""
         try:
             while True:
+                if idle is not None and not self._conn.poll():
+                    idle()
+                    idle = None
                 try:
                     status, payload = self._conn.recv()
                 except (EOFError, OSError) as e:
@@ -119,6 +125,8 @@ class Standby:
                 elif status == "error":
                     raise payload
                 elif status == "done":
+                    if idle is not None:  # never waited: done now all the same
+                        idle()
                     return
         finally:
             self.close()

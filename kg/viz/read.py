@@ -20,7 +20,8 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
 from kg.rdf.triples import Triples, iri, literal
 from kg.viz.style import ACTOR_KINDS, RELATIONS
 
-__all__ = ["KG", "Doc", "Actor", "Claim", "Relation", "Event", "ViewData", "read_view_data"]
+__all__ = ["KG", "Doc", "Actor", "Claim", "Relation", "Event", "ViewData"]
+__all__ += ["claim_order", "read_view_data"]
 
 KG = Namespace("https://w3id.org/kg-news/ontology#")
 WD = "http://www.wikidata.org/entity/"
@@ -63,6 +64,13 @@ class Claim:
     hedge: str | None = None
     claimed_by: str | None = None  # the claimant's label
     attributed_to: str | None = None
+
+
+def claim_order(claim: Claim) -> tuple:
+    """The order of a relation's claims in the view: by all their fields (the same for the
+    reader and `kg.viz.records`; sorting ~11k claims by `repr` cost ~0.1 s of a rebuild)."""
+    return (claim.sentences, claim.docs, claim.confidence or "", claim.hedge or "",
+            claim.claimed_by or "", claim.attributed_to or "")  # fmt: skip
 
 
 @dataclass
@@ -349,7 +357,7 @@ def _read_relations(graph: _Index, actors: dict[str, Actor]) -> list[Relation]:
                 obj = _text(o)
                 if obj in actors:
                     found = claims.get((subject, p[1:-1], obj), [])
-                    found = sorted(found, key=repr) if len(found) > 1 else list(found)
+                    found = sorted(found, key=claim_order) if len(found) > 1 else list(found)
                     relations.append(Relation(subject, name, obj, found))
     relations.sort(key=lambda r: (r.subject, r.predicate, r.object))
     return relations
