@@ -5,6 +5,7 @@ Library code never prints; every `KGError` is caught once here and shown as one 
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -26,6 +27,9 @@ out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 DEFAULT_OUT = Path("exports")
+#: Set by `run`: the process exits when the command returns, so a build need not free its
+#: records, and the process need not either (`_exit`).
+_EXITING = {"now": False, "hard": False}
 
 
 # --- commands -------------------------------------------------------------------------------
@@ -138,12 +142,15 @@ def build(
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", CacheWarning)
+            # a local build run by the console script leaves its records to the exit
+            hard = _EXITING["now"] and engine == "local"
             result = run_build(
                 sources, out, cache=False if no_cache else (cache or True), html=html,
                 model=model, gazetteers=gazetteer, batch_size=batch_size, workers=workers,
                 strict=strict, progress=progress, engine=engine, scheduler=scheduler,
-                max_bytes=max_bytes,
+                max_bytes=max_bytes, free=not hard,
             )  # fmt: skip
+            _EXITING["hard"] = hard
     except KeyboardInterrupt:
         err.print("[bold red]interrupted[/]: earlier outputs were left as they were")
         raise typer.Exit(130) from None
@@ -348,8 +355,27 @@ def validate_command(
     out.print(escape(f"{graph}: conforms to the shapes"))
 
 
+def run() -> None:
+    """The console script (`kg`, `python -m kg`): `main`, then the process exits. After a local
+    build it exits at once (`os._exit`, as mypy does), once its output is flushed: everything
+    was written, closed and waited for, and tearing down the interpreter would only free the
+    build's records object by object (~0.3 s at 5,000 articles, with the ~0.2 s `build` saves
+    by leaving them). Otherwise it exits as any Python program."""
+    _EXITING["now"] = True
+    try:
+        main()
+        code: object = 0
+    except SystemExit as e:
+        code = e.code
+    if not _EXITING["hard"] or not isinstance(code, int | None):
+        sys.exit(code)
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(code or 0)
+
+
 def main() -> None:
-    """Entry point of the console script: run the app, turning KGError into one line."""
+    """Run the app, turning KGError into one line (the console script runs it by `run`)."""
     try:
         app()
     except KGError as e:

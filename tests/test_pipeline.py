@@ -87,6 +87,11 @@ def test_build_summary_counts(seed_build: Path):
     assert summary["articles"] == 5
     assert summary["actors"] >= 30 and summary["relations"] >= 10
     assert summary["triples"] > 500
+    # the time of the whole build, writing included (it was given before the write once)
+    stages = summary["timings"]
+    assert stages["write"] > 0 and summary["seconds"] >= sum(
+        stages[k] for k in ("ingest", "extract", "resolve", "graph", "write")
+    )
 
 
 def test_html_is_offline(seed_build: Path):
