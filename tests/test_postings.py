@@ -47,6 +47,24 @@ def test_patched_pairs_are_the_fresh_pairs(seed: int, edit: str, monkeypatch: py
     assert new_state == fresh_state
 
 
+def test_given_digests_say_what_changed(monkeypatch: pytest.MonkeyPatch):
+    """With the caller's digests (ingest gives its texts'), a changed digest is a changed
+    document and the pairs are patched to the fresh ones; an unchanged one is taken at its
+    word (the hashes are not digested again)."""
+    docs = _corpus(3)
+    marks = {d: d.encode() + b"@1" for d in docs}
+    _, state = matches(docs, 0.3, None, digests=marks)
+    docs["d007"] = np.unique(np.r_[docs["d007"][5:], np.arange(500, 509)].astype(np.uint64))
+    marks["d007"] = b"d007@2"
+    with monkeypatch.context() as m:
+        m.setattr(postings, "_fresh", lambda *a: pytest.fail("index built afresh"))
+        m.setattr(postings, "_digest", lambda *a: pytest.fail("hashes digested"))
+        patched, new_state = matches(docs, 0.3, state, digests=marks)
+    fresh, fresh_state = matches(docs, 0.3, None, digests=marks)
+    assert patched == fresh and new_state == fresh_state
+    assert patched == _fresh(docs)[0]  # the same pairs as with digests of the hashes
+
+
 def test_a_shingle_crossing_the_limit_rebuilds_and_still_agrees():
     # 4 documents share shingle 7; with a limit of 4 a fifth holder makes it boilerplate,
     # which changes the other documents' shared counts too

@@ -125,14 +125,16 @@ class IngestCache:
                               digest_size=16).digest()  # fmt: skip
         return self._get(key, compute)
 
-    def shingles(self, text: str) -> np.ndarray:
-        """`kg.ingest.dedup.shingle_hashes` of a text, from the cache when seen before."""
+    def keyed_shingles(self, text: str) -> tuple[bytes, np.ndarray]:
+        """`kg.ingest.dedup.shingle_hashes` of a text, from the cache when seen before, with
+        the digest of the text: it says whether they changed (`kg.ingest.postings.matches`)
+        without hashing the hashes again."""
         from kg.ingest.dedup import shingle_hashes
 
         key = hashlib.blake2b(b"shingles\0" + text.encode("utf-8", "surrogatepass"),
                               digest_size=16).digest()  # fmt: skip
         raw = self._get(key, lambda: shingle_hashes(text).tobytes())
-        return np.frombuffer(raw, dtype=np.uint64)
+        return key, np.frombuffer(raw, dtype=np.uint64)
 
     def state(self, name: str) -> Any:
         """What the last build kept under `name` with `keep_state` (None if nothing)."""

@@ -143,9 +143,14 @@ def _metadata(cache: IngestCache, text: str, hints: Meta) -> tuple[Meta, str]:
     return Meta(*fields), body
 
 
-def _pairs(cache: IngestCache, name: str, hashes: dict[str, np.ndarray]) -> list[Pair]:
-    """Near-duplicate pairs, patched from the last build's index (`kg.ingest.postings`)."""
-    pairs, state = matches(hashes, THRESHOLD, cache.state(name))
+def _pairs(cache: IngestCache, name: str, texts: dict[str, str]) -> list[Pair]:
+    """Near-duplicate pairs of `texts`, patched from the last build's index
+    (`kg.ingest.postings`)."""
+    hashes: dict[str, np.ndarray] = {}
+    digests: dict[str, bytes] = {}
+    for doc_id, text in texts.items():
+        digests[doc_id], hashes[doc_id] = cache.keyed_shingles(text)
+    pairs, state = matches(hashes, THRESHOLD, cache.state(name), digests=digests)
     cache.keep_state(name, state)
     return pairs
 
@@ -202,7 +207,7 @@ def load_corpus(
 
     lines = {doc_id: page.lines for doc_id, page in pages.items()}
     texts = {doc_id: "\n".join(ls) for doc_id, ls in lines.items()}
-    pairs = _pairs(cache, "texts", {d: cache.shingles(t) for d, t in texts.items()})
+    pairs = _pairs(cache, "texts", texts)
     groups = clusters(texts, pairs=pairs)
     blocks = find_shared_blocks(lines, groups=groups)
     # each document is searched only for the blocks found in it (a block's hosts are every
@@ -258,7 +263,7 @@ def load_corpus(
         )
 
     bodies = {doc_id: a.text for doc_id, a in drafts.items()}
-    pairs = _pairs(cache, "bodies", {d: cache.shingles(t) for d, t in bodies.items()})
+    pairs = _pairs(cache, "bodies", bodies)
     duplicates = near_duplicates(bodies, pairs=pairs)
     # A near-duplicate is the same article from another site: where one copy gives its date
     # and the other does not, the date is the article's, so both get it (dates in the text

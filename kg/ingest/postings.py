@@ -42,8 +42,12 @@ Pair = tuple[str, str, float]
 State = tuple
 
 
+#: The state's format; version 2: a document's digest may be its text's (`digests`).
+_FORMAT = "postings-2"
+
+
 def _digest(hashes: np.ndarray) -> bytes:
-    return hashlib.blake2b(hashes.tobytes(), digest_size=12).digest()
+    return hashlib.blake2b(memoryview(hashes).cast("B"), digest_size=12).digest()
 
 
 def matches(
@@ -52,22 +56,26 @@ def matches(
     state: State | None = None,
     *,
     max_postings: int = MAX_POSTINGS,
+    digests: Mapping[str, bytes] | None = None,
 ) -> tuple[list[Pair], State]:
     """`(a, b, score)` for the pairs (a < b) whose containment score reaches `threshold`, and
     the index to pass as `state` next time (see the module docstring).
 
     The score is the number of shared shingles (those in at most `max_postings` documents)
-    over the smaller document's count.
+    over the smaller document's count. `digests`: what tells whether a document's hashes
+    changed since `state` was made, when the caller knows (a digest of the text they come
+    from); else a digest of the hashes (~0.1 s for two passes over 5,000 articles).
     """
     ids = sorted(d for d, h in hashes.items() if len(h) >= MIN_SHINGLES)
-    digests = [_digest(hashes[d]) for d in ids]
+    known = digests.__getitem__ if digests is not None else (lambda d: _digest(hashes[d]))
+    marks = [known(d) for d in ids]
     found = None
-    if state is not None and tuple(state[:3]) == ("postings-1", threshold, max_postings):
-        found = _patched(hashes, ids, digests, threshold, max_postings, state)
+    if state is not None and tuple(state[:3]) == (_FORMAT, threshold, max_postings):
+        found = _patched(hashes, ids, marks, threshold, max_postings, state)
     if found is None:
         found = _fresh(hashes, ids, threshold, max_postings)
     pairs, flat, owner = found
-    return pairs, ("postings-1", threshold, max_postings, tuple(ids), tuple(digests),
+    return pairs, (_FORMAT, threshold, max_postings, tuple(ids), tuple(marks),
                    flat.tobytes(), owner.tobytes(), pairs)  # fmt: skip
 
 
