@@ -5,6 +5,7 @@ Library code never prints; every `KGError` is caught once here and shown as one 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -370,7 +371,8 @@ def run() -> None:
     if not _EXITING["hard"] or not isinstance(code, int | None):
         sys.exit(code)
     for stream in (sys.stdout, sys.stderr):
-        stream.flush()
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
+            stream.flush()
     os._exit(code or 0)
 
 
