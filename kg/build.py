@@ -78,7 +78,6 @@ HTML_FILE = "graph.html"
 SUMMARY_FILE = "build.json"
 #: How much a background cache save is niced (`background.start`).
 _SAVE_NICE = 10
-#: The cache folder inside the output folder, unless `--cache DIR` names another.
 #: Where extraction runs: this machine (`nlp.pipe` with `n_process`) or a Dask cluster.
 ENGINES = ("local", "dask")
 

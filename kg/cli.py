@@ -376,10 +376,10 @@ def run() -> None:
     _EXITING["now"] = True
     try:
         main()
-        code: object = 0
+        code: str | int | None = 0
     except SystemExit as e:
         code = e.code
-    if not _EXITING["hard"] or not isinstance(code, int | None):
+    if not _EXITING["hard"] or isinstance(code, str):
         sys.exit(code)
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say

@@ -54,7 +54,7 @@ def _serve(conn: Connection, gazetteer: Gazetteer | None, lexicon: Lexicon | Non
         from kg.extract import Extractor
         from kg.lexicon import load_gazetteer, load_lexicon
 
-        gazetteer = gazetteer if gazetteer is not None else load_gazetteer(gazetteers)
+        gazetteer = gazetteer if gazetteer is not None else load_gazetteer(tuple(gazetteers))
         lexicon = lexicon if lexicon is not None else load_lexicon()
 
         extractor = Extractor(gazetteer, lexicon, model)

@@ -47,7 +47,7 @@ _FORMAT = "postings-2"
 
 
 def _digest(hashes: np.ndarray) -> bytes:
-    return hashlib.blake2b(memoryview(hashes).cast("B"), digest_size=12).digest()
+    return hashlib.blake2b(hashes.tobytes(), digest_size=12).digest()
 
 
 def matches(
