@@ -38,7 +38,7 @@ from rdflib.namespace import RDF
 
 from kg import __version__, background
 from kg.atomic import write_atomic
-from kg.cache import CACHE_DIR, load_marshal, save_marshal
+from kg.cache import CACHE_DIR, cache_folder, load_marshal, save_marshal
 from kg.errors import BuildError
 from kg.ingest import Corpus, load_corpus
 from kg.lexicon import Gazetteer, Lexicon, load_gazetteer, load_lexicon
@@ -901,7 +901,7 @@ def build(
     time (the command line: see `kg.cli.run`); freeing them here would cost ~0.2 s.
     """
     out = Path(out)
-    folder = out / CACHE_DIR if cache is True else (None if cache is False else Path(cache))
+    folder = cache_folder(out, cache)
     started = time.perf_counter()
     reuse = _reusable(out, html, folder) if folder is not None else None
     # without the view nothing reads the triples: they are made and written in two processes

@@ -55,6 +55,7 @@ from kg.model import Article, Extraction
 
 __all__ = [
     "CACHE_DIR",
+    "cache_folder",
     "has_entries",
     "CacheWarning",
     "ExtractionCache",
@@ -73,6 +74,14 @@ SUFFIX = ".pkl"
 #: marshal index {id: (key, offset, length)}, then the index's length (8 bytes).
 PACK_FILE = "extractions.pack"
 _PACK_MAGIC = b"kg-pack-1\n"
+
+
+def cache_folder(out: Path, cache: str | Path | bool) -> Path | None:
+    """The cache folder of a build into `out`: `CACHE_DIR` inside it (`cache=True`), none
+    (`False`), or the folder given."""
+    if cache is True:
+        return out / CACHE_DIR
+    return None if cache is False else Path(cache)
 
 
 def has_entries(folder: Path) -> bool:

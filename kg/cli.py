@@ -109,14 +109,15 @@ def build(
     """
     import warnings
 
-    from kg.cache import CACHE_DIR, has_entries
+    from kg.cache import cache_folder, has_entries
     from kg.standby import Standby
 
     if scheduler and engine != "dask":
         raise KGError("--scheduler needs --engine dask")
     # A rebuild extracts its changed articles in a standby process (`kg.standby`): started
     # first, it loads spaCy while this process imports the build (~0.35 s) and ingests.
-    folder = None if no_cache else (cache or out / CACHE_DIR)
+    cache_option = False if no_cache else (cache or True)
+    folder = cache_folder(out, cache_option)
     standby = (Standby(None, None, model, gazetteers=gazetteer)
                if engine == "local" and folder is not None and has_entries(folder)
                else None)  # fmt: skip
@@ -155,7 +156,7 @@ def build(
             # a local build run by the console script leaves its records to the exit
             hard = _EXITING["now"] and engine == "local"
             result = run_build(
-                sources, out, cache=False if no_cache else (cache or True), html=html,
+                sources, out, cache=cache_option, html=html,
                 model=model, gazetteers=gazetteer, batch_size=batch_size, workers=workers,
                 strict=strict, progress=progress, engine=engine, scheduler=scheduler,
                 max_bytes=max_bytes, free=not hard, standby=standby,

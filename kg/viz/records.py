@@ -141,19 +141,18 @@ def _relations(
         predicate = rel.predicate
         if predicate not in _RELATIONS:
             continue
-        if len(found) == 1:  # most claims: one report, taken as it is
-            d = evidence.iris[ex.doc_id]
+        sentences, docs = evidence.of([(ex, rel.sent) for ex, rel in found])
+        if len(found) == 1:  # most claims: one report, its fields taken as they are
             speaker = speaker_of(rel.claimed_by)
             claim = Claim(
-                sentences=((ex.sentences[rel.sent], d),),
-                docs=(d,),
+                sentences=sentences,
+                docs=docs,
                 confidence=decimal_text(rel.confidence),
                 hedge=rel.hedge or None,
                 claimed_by=actors[iris[speaker]].label if speaker is not None else None,
                 attributed_to=rel.attributed_to or None,
             )
         else:
-            sentences, docs = evidence.of([(ex, rel.sent) for ex, rel in found])
             claim = Claim(
                 sentences=sentences,
                 docs=docs,
