@@ -5,6 +5,7 @@ Correctness only; speed is measured by bench/build_bench.py, never in tests.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 import sys
@@ -452,6 +453,8 @@ def test_unchanged_rebuild_keeps_the_outputs(corpus: Path, tmp_path: Path):
     first = build([corpus], out)
     assert not first.reused and first.output_digests.keys() == {"graph.ttl", "graph.html"}
     files = {name: (out / name).read_bytes() for name in ("graph.ttl", "graph.html")}
+    # digested from the bytes in memory, by the process that wrote them: those of the files
+    assert first.output_digests == {n: hashlib.sha256(b).hexdigest() for n, b in files.items()}
     stamp = (out / "graph.ttl").stat().st_mtime_ns
     again = build([corpus], out)
     assert again.reused and again.extracted == 0 and "outputs kept" in again.summary()
@@ -484,6 +487,26 @@ def test_rebuild_writes_again_when_anything_differs(corpus: Path, tmp_path: Path
         assert (out / "graph.ttl").read_bytes() == turtle
     else:
         assert result.extracted >= 1 and b"Hizbullah" in (out / "graph.ttl").read_bytes()
+
+
+def test_a_changed_corpus_never_digests_the_last_outputs(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import kg.build
+    from kg.build import build
+
+    out = tmp_path / "out"
+    build([corpus], out)
+    read: list[str] = []
+    digest = kg.build._file_digest
+    monkeypatch.setattr(kg.build, "_file_digest", lambda p: read.append(p.name) or digest(p))
+    build([corpus], out)  # unchanged: the outputs are checked before they are kept
+    assert sorted(read) == ["graph.html", "graph.ttl"]
+    read.clear()
+    changed = corpus / "003_bb57ecc43a8628e0.txt"
+    changed.write_text(changed.read_text(encoding="utf-8") + "\nIran met Iraq.\n", "utf-8")
+    assert not build([corpus], out).reused
+    assert read == []  # other inputs: whatever the outputs hold, they are written again
 
 
 def test_view_then_no_view_then_view(corpus: Path, tmp_path: Path):

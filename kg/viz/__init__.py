@@ -27,7 +27,7 @@ from kg.viz.page import render_page
 from kg.viz.read import ViewData, read_view_data
 from kg.viz.select import select
 
-__all__ = ["ViewStats", "render_html", "write_html", "view_file"]
+__all__ = ["ViewStats", "render_html", "write_html", "write_page", "view_file"]
 
 
 @dataclass(frozen=True)
@@ -67,10 +67,11 @@ def render_html(
     return page, stats
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    """Temporary file in the same folder, then ``os.replace``: readers never see half a page."""
+def write_page(path: Path, page: bytes) -> None:
+    """Write a page (``render_html``'s, encoded as UTF-8) to ``path``: a temporary file in the
+    same folder, then ``os.replace``, so readers never see half a page."""
     try:
-        write_atomic(path, text.encode("utf-8"), fsync=True)
+        write_atomic(path, page, fsync=True)
     except OSError as e:
         raise BuildError(
             f"cannot write the view to {path}: {e.strerror or e}; check the folder is writable"
@@ -98,7 +99,7 @@ def write_html(
     page, stats = render_html(
         graph, focus=focus, hops=hops, events=events, max_nodes=max_nodes, title=title
     )
-    _write_atomic(Path(path), page)
+    write_page(Path(path), page.encode("utf-8"))
     return stats
 
 
