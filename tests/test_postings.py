@@ -97,3 +97,21 @@ def test_pair_tally_is_unique_with_counts(bound: int, n: int):
     assert pairs.dtype == np.int64
     assert np.array_equal(pairs, want_pairs)
     assert np.array_equal(shared, want_shared)
+
+
+def test_an_index_equals_itself_read_back():
+    """The ingest cache is written again only when its state changed: an index as a build
+    makes it (views of its arrays) must equal the same index read back (bytes), and an
+    unchanged corpus gives back the very state it was given."""
+    import marshal
+
+    docs = _corpus(7)
+    _, state = _fresh(docs)
+    back = marshal.loads(marshal.dumps(state))
+    assert isinstance(back[5], bytes) and isinstance(back[6], bytes)
+    assert state == back
+    pairs, again = matches(docs, 0.3, back)
+    assert again is back and pairs == back[7]
+    docs["d001"] = np.arange(500, 540, dtype=np.uint64)
+    patched = matches(docs, 0.3, back)[1]
+    assert patched != back and patched == marshal.loads(marshal.dumps(patched))

@@ -38,7 +38,8 @@ MAX_POSTINGS = 100
 _PATCH_LIMIT = 0.05
 
 Pair = tuple[str, str, float]
-#: (format, threshold, max_postings, ids, digests, hashes bytes, owners bytes, pairs)
+#: (format, threshold, max_postings, ids, digests, hashes bytes, owners bytes, pairs); the two
+#: arrays are bytes when read back, and byte views of the arrays when just made (`matches`)
 State = tuple
 
 
@@ -71,12 +72,20 @@ def matches(
     marks = [known(d) for d in ids]
     found = None
     if state is not None and tuple(state[:3]) == (_FORMAT, threshold, max_postings):
+        if tuple(ids) == tuple(state[3]) and tuple(marks) == tuple(state[4]):
+            return list(state[7]), state  # nothing changed: the same object, cheap to compare
         found = _patched(hashes, ids, marks, threshold, max_postings, state)
     if found is None:
         found = _fresh(hashes, ids, threshold, max_postings)
     pairs, flat, owner = found
+    # views, not copies (~0.1 s for the 80 MB of two passes at 5,000 articles): marshal
+    # writes them as bytes, and as bytes they compare equal to the bytes read back
     return pairs, (_FORMAT, threshold, max_postings, tuple(ids), tuple(marks),
-                   flat.tobytes(), owner.tobytes(), pairs)  # fmt: skip
+                   _view(flat), _view(owner), pairs)  # fmt: skip
+
+
+def _view(array: np.ndarray) -> memoryview:
+    return memoryview(np.ascontiguousarray(array)).cast("B")
 
 
 def _fresh(
