@@ -103,6 +103,12 @@ class IngestCache:
             self.files[str(path)] = (_status(info, fmt), self.started, key)
         return self._get(key, compute)
 
+    def key_of(self, path: Path) -> bytes | None:
+        """The key of the bytes `file` or `known` last gave the cleaning result of `path` by
+        (a digest of the bytes and of how they were read), if it did."""
+        record = self.files.get(str(path))
+        return None if record is None else record[2]
+
     def known(self, path: Path, info: os.stat_result, fmt: str) -> Any:
         """The cleaning result of a file the last build read, if its status (`info`) says it
         did not change since, and it had not changed for `_SETTLED_NS` when it was read; else
@@ -125,14 +131,18 @@ class IngestCache:
                               digest_size=16).digest()  # fmt: skip
         return self._get(key, compute)
 
-    def keyed_shingles(self, text: str) -> tuple[bytes, np.ndarray]:
+    def keyed_shingles(self, text: str, known: bytes | None = None) -> tuple[bytes, np.ndarray]:
         """`kg.ingest.dedup.shingle_hashes` of a text, from the cache when seen before, with
-        the digest of the text: it says whether they changed (`kg.ingest.postings.matches`)
-        without hashing the hashes again."""
+        their key: it says whether they changed (`kg.ingest.postings.matches`) without
+        hashing the hashes again. `known`: a digest that already tells the text apart from
+        every other (its file's key, its content hash), so the text is not hashed again."""
         from kg.ingest.dedup import shingle_hashes
 
-        key = hashlib.blake2b(b"shingles\0" + text.encode("utf-8", "surrogatepass"),
-                              digest_size=16).digest()  # fmt: skip
+        if known is not None:
+            key = hashlib.blake2b(b"shingles of\0" + known, digest_size=16).digest()
+        else:
+            key = hashlib.blake2b(b"shingles\0" + text.encode("utf-8", "surrogatepass"),
+                                  digest_size=16).digest()  # fmt: skip
         raw = self._get(key, lambda: shingle_hashes(text).tobytes())
         return key, np.frombuffer(raw, dtype=np.uint64)
 

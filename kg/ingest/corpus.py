@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,6 +70,7 @@ class _Page:
     fmt: str
     lines: list[str]
     hints: Meta
+    key: bytes | None  # of the bytes the lines were cleaned from (`IngestCache.key_of`)
 
 
 def slugify(name: str) -> str:
@@ -143,13 +144,15 @@ def _metadata(cache: IngestCache, text: str, hints: Meta) -> tuple[Meta, str]:
     return Meta(*fields), body
 
 
-def _pairs(cache: IngestCache, name: str, texts: dict[str, str]) -> list[Pair]:
+def _pairs(cache: IngestCache, name: str, texts: dict[str, str],
+           known: Mapping[str, bytes | None]) -> list[Pair]:  # fmt: skip
     """Near-duplicate pairs of `texts`, patched from the last build's index
-    (`kg.ingest.postings`)."""
+    (`kg.ingest.postings`). `known`: a digest of each text when one was made already (each of
+    the two passes hashed 17 MB of text again at 5,000 articles)."""
     hashes: dict[str, np.ndarray] = {}
     digests: dict[str, bytes] = {}
     for doc_id, text in texts.items():
-        digests[doc_id], hashes[doc_id] = cache.keyed_shingles(text)
+        digests[doc_id], hashes[doc_id] = cache.keyed_shingles(text, known.get(doc_id))
     pairs, state = matches(hashes, THRESHOLD, cache.state(name), digests=digests)
     cache.keep_state(name, state)
     return pairs
@@ -198,7 +201,8 @@ def load_corpus(
             _skip(candidate.path, reason, strict, skipped)
             continue
         doc_id = _unique_id(candidate.path, taken)
-        pages[doc_id] = _Page(candidate.path, fmt, list(lines), Meta(*hints))
+        pages[doc_id] = _Page(candidate.path, fmt, list(lines), Meta(*hints),
+                              cache.key_of(candidate.path))  # fmt: skip
     cache.keep_files()
     if not pages:
         given = ", ".join(str(p) for p in paths)
@@ -207,7 +211,8 @@ def load_corpus(
 
     lines = {doc_id: page.lines for doc_id, page in pages.items()}
     texts = {doc_id: "\n".join(ls) for doc_id, ls in lines.items()}
-    pairs = _pairs(cache, "texts", texts)
+    # a text here is its file's cleaned lines: the file's key tells it apart
+    pairs = _pairs(cache, "texts", texts, {doc_id: page.key for doc_id, page in pages.items()})
     groups = clusters(texts, pairs=pairs)
     blocks = find_shared_blocks(lines, groups=groups)
     # each document is searched only for the blocks found in it (a block's hosts are every
@@ -263,7 +268,8 @@ def load_corpus(
         )
 
     bodies = {doc_id: a.text for doc_id, a in drafts.items()}
-    pairs = _pairs(cache, "bodies", bodies)
+    pairs = _pairs(cache, "bodies", bodies,
+                   {doc_id: a.content_hash.encode() for doc_id, a in drafts.items()})  # fmt: skip
     duplicates = near_duplicates(bodies, pairs=pairs)
     # A near-duplicate is the same article from another site: where one copy gives its date
     # and the other does not, the date is the article's, so both get it (dates in the text

@@ -442,6 +442,8 @@ def _group_events(extractions: list[Extraction], resolution: Resolution,
     out: "the attack" with no known attacker says nothing a graph can use.
     """
     found: dict[str, tuple[str | None, list[Report]]] = {}
+    # undated occurrences by what keys their event (`_event_key`), digested once per event
+    undated: dict[tuple[str, Who, Who, str], list[Report]] = {}
     dated: dict[tuple[str, Who, Who], list[list]] = defaultdict(list)
     agentless: list[tuple[Who, list[Report]]] = []
     for agents, targets, reports in _occurrences(extractions, resolution, parts):
@@ -450,11 +452,20 @@ def _group_events(extractions: list[Extraction], resolution: Resolution,
             if ev.date and targets and ev.kind != "Statement":
                 agentless.append((targets, reports))
             continue
-        if ev.kind == "Statement" or not ev.date:
-            key = _event_key(ev.kind, agents, targets, None, _folded(ex.sentences[ev.sent]))
-            found.setdefault(key, (None, []))[1].extend(reports)
+        if ev.kind == "Statement":  # keyed by its words, whoever it was addressed to
+            what = (ev.kind, agents, (), _folded(ex.sentences[ev.sent]))
+        elif not ev.date:
+            what = (ev.kind, agents, targets, "")
+        else:
+            dated[(ev.kind, agents, targets)].append([ev.date, list(reports)])
             continue
-        dated[(ev.kind, agents, targets)].append([ev.date, list(reports)])
+        same = undated.get(what)
+        if same is None:
+            undated[what] = list(reports)
+        else:
+            same.extend(reports)
+    for (kind, agents, targets, text), reports in undated.items():
+        found[_event_key(kind, agents, targets, None, text)] = (None, reports)
     clusters: dict[tuple[str, Who, Who], list[list]] = {}
     for group, items in dated.items():
         merged: list[list] = []  # [date, reports]
