@@ -46,6 +46,7 @@ from kg.model import Article, Extraction
 from kg.rdf.graph import (
     GraphCounts,
     Groups,
+    folds,
     graph_triples,
     group_claims_and_events,
     group_counts,
@@ -517,7 +518,8 @@ def _build(
         if split:
             graph = _render(corpus.articles, extractions, resolution, references, cache)
         else:
-            groups = group_claims_and_events(extractions, resolution)
+            with _fold_memo(cache):
+                groups = group_claims_and_events(extractions, resolution)
             make = partial(graph_triples, corpus.articles, extractions, resolution, references,
                            groups)  # fmt: skip
             if view:
@@ -711,6 +713,31 @@ def _date_memo(cache: str | Path | None) -> Iterator[None]:
         yield
     if used != known:
         save_marshal(path, header, used, "date cache")
+
+
+#: The folded sentences of the last build, in the cache folder (`kg.rdf.graph.folds`).
+FOLDS_FILE = "folds.marshal"
+
+
+@contextmanager
+def _fold_memo(cache: str | Path | None) -> Iterator[None]:
+    """Grouping claims and events with the sentences the last build folded: the same
+    sentence is not folded again. Kept are the folds this build used; a split build (no
+    view: claims are grouped in a forked process) neither reads nor writes them."""
+    if cache is None:
+        yield
+        return
+    from kg.rdf import graph as rdf_graph
+
+    path = Path(cache) / FOLDS_FILE
+    source = Path(rdf_graph.__file__).read_bytes()
+    header = ("kg-folds-1", hashlib.blake2b(source, digest_size=16).digest())
+    known = load_marshal(path, header, "fold cache")
+    known = known if isinstance(known, dict) else {}
+    with folds(known) as used:
+        yield
+    if used != known:
+        save_marshal(path, header, used, "fold cache")
 
 
 def _turtle_data(graph: Graph | Triples | Rendered, cache: Path | None) -> tuple[bytes, Any]:

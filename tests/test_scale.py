@@ -661,3 +661,28 @@ def test_cli_rebuild_with_the_early_standby_is_a_fresh_build(tmp_path: Path, see
     build([corpus], fresh, cache=False)
     for name in ("graph.ttl", "graph.html"):
         assert (out / name).read_bytes() == (fresh / name).read_bytes(), name
+
+
+def test_folded_sentences_are_kept_for_the_next_build(corpus: Path, tmp_path: Path):
+    """The folds a build keeps are right, a rebuild with them writes the same graph, and a
+    fold kept wrong would show: the memo is trusted, so the test plants one."""
+    import marshal
+
+    from kg.build import FOLDS_FILE, build
+    from kg.rdf.graph import fold
+
+    out = tmp_path / "out"
+    build([corpus], out)
+    path = out / ".kg-cache" / FOLDS_FILE
+    *head, entries = marshal.loads(path.read_bytes())
+    assert entries and all(fold(s) == f for s, f in entries.items())
+    turtle = (out / "graph.ttl").read_bytes()
+    (out / "graph.ttl").unlink()  # not reusable: built again, with the kept folds
+    build([corpus], out)
+    assert (out / "graph.ttl").read_bytes() == turtle
+    sentence = next(iter(entries))
+    entries[sentence] = "planted"
+    path.write_bytes(marshal.dumps((*head, entries)))
+    (out / "graph.ttl").unlink()
+    build([corpus], out)
+    assert (out / "graph.ttl").read_bytes() != turtle  # the memo was read

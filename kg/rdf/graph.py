@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from functools import cache, lru_cache
 from operator import itemgetter
@@ -35,6 +36,8 @@ __all__ = [
     "claim_groups",
     "event_nodes",
     "group_claims_and_events",
+    "fold",
+    "folds",
     "ClaimGroup",
     "EventNode",
     "Groups",
@@ -152,13 +155,52 @@ def document_date(article: Article) -> str | None:
     return article.date if article.date and len(article.date) in _DATE_TYPES else None
 
 
-@lru_cache(maxsize=1 << 16)
-def _folded(sentence: str) -> str:
+def fold(sentence: str) -> str:
     """A sentence as claims and statements are keyed: case and punctuation ignored.
 
-    Cached: a sentence carries several relations and events, and near-duplicates repeat it.
+    >>> fold("Iran, he said, ATTACKED the base!")
+    'iran he said attacked the base'
     """
     return _WS.sub(" ", sentence.casefold()).strip()
+
+
+#: `(known, used)` of the innermost `folds` scope: the folds the last build made, and those
+#: this one needed.
+_FOLD_SCOPES: list[tuple[Mapping[str, str], dict[str, str]]] = []
+
+
+@lru_cache(maxsize=1 << 16)
+def _fold_cached(sentence: str) -> str:
+    return fold(sentence)
+
+
+def _folded(sentence: str) -> str:
+    """`fold`, from the scope's memo (`folds`) or a process-wide cache: a sentence carries
+    several relations and events, and near-duplicates repeat it."""
+    if not _FOLD_SCOPES:
+        return _fold_cached(sentence)
+    known, used = _FOLD_SCOPES[-1]
+    found = used.get(sentence)
+    if found is None:
+        found = known.get(sentence)
+        used[sentence] = found = fold(sentence) if found is None else found
+    return found
+
+
+@contextmanager
+def folds(known: Mapping[str, str]) -> Iterator[dict[str, str]]:
+    """Group claims and events with the folds of an earlier build (`known`: sentence ->
+    `fold`); yields the folds used in the scope, to keep for the next one.
+
+    The cited sentences of 5,000 articles (~14k) take ~0.1 s to fold, the regular expression
+    walking every character, and a rebuild after one article changed folds the same ones.
+    """
+    used: dict[str, str] = {}
+    _FOLD_SCOPES.append((known, used))
+    try:
+        yield used
+    finally:
+        _FOLD_SCOPES.pop()
 
 
 def _add_document(g: Triples, article: Article, reference: str | None = None) -> None:

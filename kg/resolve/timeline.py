@@ -37,8 +37,10 @@ def _anchors(
     out: dict[tuple[str, str], list[tuple[str | None, str]]] = defaultdict(list)
     for ex in extractions:
         for ev in ex.events:
+            if not ev.date:  # nine events in ten: no lookup for them
+                continue
             target = resolution.of.get(ev.target)
-            if not ev.date or target is None:
+            if target is None:
                 continue
             if ex.doc_id in dated or has_year(ev.date_text or ""):
                 out[(ev.kind, target)].append((resolution.of.get(ev.agent), ev.date))
@@ -52,8 +54,10 @@ def _vote(ex: Extraction, anchors: dict, resolution: Resolution) -> str | None:
         if ev.timex is None:
             continue
         back = years_before(ex.timexes[ev.timex])
+        if back is None:
+            continue
         target = resolution.of.get(ev.target)
-        if back is None or target is None:
+        if target is None:
             continue
         agent = resolution.of.get(ev.agent)
         for other_agent, date in anchors.get((ev.kind, target), []):
