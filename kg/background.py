@@ -9,6 +9,10 @@ back through a pipe.
 Where fork is not available or not safe (another thread might hold a lock the child needs),
 the step runs in the calling process when its result is asked for: the same outputs, serially.
 
+A step can answer before it is done (`Later`): the Turtle half of a build sends back what the
+build needs, then saves its cache while the build finishes, and the build waits for that
+save (`Job.finish`) only at its very end.
+
 >>> job = start(lambda: 6 * 7)
 >>> job.result()
 42
@@ -24,13 +28,22 @@ import threading
 import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from kg.errors import BuildError
 
-__all__ = ["Job", "start", "fork_safe", "send_error"]
+__all__ = ["Job", "Later", "start", "fork_safe", "send_error"]
 
 T = TypeVar("T")
+
+
+class Later(NamedTuple):
+    """What a step returns to answer at once and then go on with `then` (a cache to save,
+    say): `Job.result` returns `value` as soon as it is known, `Job.finish` waits for `then`
+    and returns what it returned."""
+
+    value: Any
+    then: Callable[[], Any]
 
 
 def fork_safe() -> bool:
@@ -48,7 +61,11 @@ def _child(
         with contextlib.suppress(OSError):
             os.nice(nice)
     try:
-        conn.send(("ok", step()))
+        out = step()
+        if isinstance(out, Later):
+            conn.send(("later", out.value))
+            out = out.then()
+        conn.send(("ok", out))
     except (BrokenPipeError, ConnectionResetError):  # the parent went away: nobody to tell
         pass
     except BaseException as e:  # sent back whole, so the parent raises what a serial run would
@@ -74,6 +91,8 @@ class Job(Generic[T]):
         self._step: Callable[[], T] | None = step
         self._conn: Connection | None = None
         self._process: Any = None
+        self._then: Callable[[], Any] | None = None  # a `Later` step's rest, run here
+        self.taken = False  # `result` was called
         if fork_safe():
             ctx = multiprocessing.get_context("fork")
             self._conn, child = ctx.Pipe(duplex=False)
@@ -84,21 +103,51 @@ class Job(Generic[T]):
             self._step = None  # the child has it
 
     def result(self) -> T:
+        """The step's result (a `Later` step's value: its rest goes on until `finish`)."""
+        self.taken = True
         if self._step is not None:  # no fork: run it here, now
             step, self._step = self._step, None
-            return step()
-        assert self._conn is not None
-        try:
-            status, payload = self._conn.recv()
-        except (EOFError, OSError) as e:
-            self._process.join()
-            code = self._process.exitcode
-            raise BuildError(f"a background build step stopped (exit code {code})") from e
-        finally:
+            out = step()
+            if isinstance(out, Later):
+                self._then = out.then
+                return out.value  # type: ignore[no-any-return]
+            return out
+        status, payload = self._receive()
+        if status != "later":
             self._finish(wait=True)
         if status == "error":
             raise payload
         return payload  # type: ignore[no-any-return]
+
+    def finish(self) -> Any:
+        """Wait for all of the step and return its last result: what a `Later` step's `then`
+        returned, any other step's result (None when `result` already gave it)."""
+        if not self.taken:
+            value = self.result()
+            if self._then is None and self._conn is None:  # done: it was not a `Later` step
+                return value
+        if self._then is not None:
+            then, self._then = self._then, None
+            return then()
+        if self._conn is None:
+            return None
+        try:
+            status, payload = self._receive()
+        finally:
+            self._finish(wait=True)
+        if status == "error":
+            raise payload
+        return payload
+
+    def _receive(self) -> tuple[str, Any]:
+        assert self._conn is not None
+        try:
+            return self._conn.recv()  # type: ignore[no-any-return]
+        except (EOFError, OSError) as e:
+            self._process.join()
+            code = self._process.exitcode
+            self._finish(wait=False)
+            raise BuildError(f"a background build step stopped (exit code {code})") from e
 
     def cancel(self) -> None:
         """Stop the child now (the parent failed and will not ask for its result)."""
@@ -115,7 +164,7 @@ class Job(Generic[T]):
         if self._conn is not None:
             self._conn.close()
             self._conn = None
-        self._step = None
+        self._step = self._then = None
 
 
 def start(step: Callable[[], T], *, nice: int = 0) -> Job[T]:

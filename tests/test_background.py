@@ -73,3 +73,43 @@ def test_niced_step_runs_at_lower_priority_and_this_process_keeps_its_own(forkin
         here + 5, 19
     )
     assert os.getpriority(os.PRIO_PROCESS, 0) == here
+
+
+def _answer_then_write(path: str) -> background.Later:
+    """A step that answers first, then goes on (as the Turtle half of a build saves its block
+    cache after it answered)."""
+
+    def then() -> list[str]:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("saved")
+        return ["a warning"]
+
+    return background.Later(os.getpid(), then)
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_later_step_answers_before_it_finishes(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, fork: bool
+):
+    if not fork:
+        monkeypatch.setattr(threading, "active_count", lambda: 2)
+    elif not background.fork_safe():
+        pytest.skip("fork is unsafe here")
+    path = tmp_path / "saved"
+    job = background.start(lambda: _answer_then_write(str(path)))
+    assert (job.result() != os.getpid()) is fork  # the value, not a `Later`
+    assert job.finish() == ["a warning"] and path.read_text(encoding="utf-8") == "saved"
+    assert job.finish() is None  # nothing more to wait for
+
+
+def test_finish_of_a_plain_step_is_its_result(forking: None):
+    assert background.start(lambda: 42).finish() == 42
+    job = background.start(lambda: 42)
+    assert job.result() == 42 and job.finish() is None
+
+
+def test_later_rest_that_fails_raises_at_finish(forking: None):
+    job = background.start(lambda: background.Later(1, _fail))
+    assert job.result() == 1
+    with pytest.raises(ValueError, match="bad view option"):
+        job.finish()
