@@ -77,6 +77,14 @@ def _asset(name: str) -> str:
     return resources.files("kg.viz").joinpath(name).read_text(encoding="utf-8")
 
 
+def _sorted_json(obj: Any, **_: Any) -> str:
+    """JSON with sorted keys for Jinja's `tojson` (which then escapes it for HTML)."""
+    try:
+        return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS).decode("utf-8")
+    except (orjson.JSONEncodeError, UnicodeDecodeError):
+        return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def _short(label: str) -> str:
     return label if len(label) <= _LABEL_MAX else label[: _LABEL_MAX - 1] + "\u2026"
 
@@ -180,6 +188,10 @@ def _build(data: ViewData, sel: Selection, *, events_mode: str) -> tuple[Network
     coords = positions(sel.nodes, [(e.source, e.target) for e in sel.edges]) if placed else {}
 
     net = Network(height="100%", width="100%", directed=True, cdn_resources="in_line")
+    # pyvis's template writes the nodes and edges with Jinja's `tojson`, by default the
+    # standard library's encoder with sorted keys (~0.05 s for the 2,000 nodes and 10,000
+    # edges of a big view): orjson writes the same data, keys sorted too
+    net.templateEnv.policies["json.dumps_function"] = _sorted_json
     net.options = _options(big, placed)
     nodes: list[dict[str, Any]] = []
     kept_actors = {k for k in sel.nodes if k in data.actors}
