@@ -742,6 +742,38 @@ def _fold_memo(cache: str | Path | None) -> Iterator[None]:
         save_marshal(path, header, used, "fold cache")
 
 
+#: The view's layout in the last build, in the cache folder (`kg.viz.layout.memoised`).
+LAYOUT_FILE = "layout.marshal"
+
+
+@contextmanager
+def _layout_memo(cache: str | Path | None) -> Iterator[None]:
+    """Drawing the view with the layouts the last build computed: the same nodes and edges
+    are not laid out again (~0.25 s at 2,000 nodes). Kept are the layouts this build used.
+    The header names the layout code and the library that computes it (igraph, else
+    networkx): either changing lays out afresh."""
+    if cache is None:
+        yield
+        return
+    from importlib import metadata
+
+    from kg.viz import layout
+
+    try:
+        engine = "igraph " + metadata.version("igraph")
+    except metadata.PackageNotFoundError:
+        engine = "networkx " + metadata.version("networkx")
+    path = Path(cache) / LAYOUT_FILE
+    source = Path(layout.__file__).read_bytes() + engine.encode()
+    header = ("kg-layout-1", hashlib.blake2b(source, digest_size=16).digest())
+    known = load_marshal(path, header, "layout cache")
+    known = known if isinstance(known, dict) else {}
+    with layout.memoised(known) as used:
+        yield
+    if used and used != known:
+        save_marshal(path, header, used, "layout cache")
+
+
 def _turtle_data(graph: Graph | Triples | Rendered, cache: Path | None) -> tuple[bytes, Any]:
     """The Turtle of the graph, and its block cache when that changed and has a file (to be
     saved by the caller), else None."""
@@ -794,17 +826,19 @@ def _turtle_file(
     return background.Later((seconds, digest, messages, counts), save)
 
 
-def _draw(graph: Graph | Triples | Deferred, path: Path, options: dict[str, object] | None
-          ) -> tuple[float, str]:
+def _draw(graph: Graph | Triples | Deferred, path: Path, options: dict[str, object] | None,
+          cache: Path | None = None) -> tuple[float, str]:  # fmt: skip
     """Write the HTML view (`kg.viz.write_html`), of a `Deferred` graph's records when they
-    can say it, else of the triples; return the seconds it took and the page's `_digest`."""
+    can say it, else of the triples, with the last build's layout when it fits (`cache`:
+    `_layout_memo`); return the seconds it took and the page's `_digest`."""
     from kg.viz import render_html, write_page
 
     mark = time.perf_counter()
     data = graph.view() if isinstance(graph, Deferred) else None
     if data is None:  # the view reads the triples
         data = graph.make() if isinstance(graph, Deferred) else graph
-    text, _ = render_html(data, **(options or {}))  # type: ignore[arg-type]
+    with _layout_memo(cache):
+        text, _ = render_html(data, **(options or {}))  # type: ignore[arg-type]
     page = text.encode("utf-8")
     del text
     write_page(path, page)
@@ -914,7 +948,7 @@ def _write_with_view(
     for the view when it ran there."""
     job = background.start(partial(_turtle_file, graph, staging / GRAPH_FILE, cache))
     try:
-        result.timings["html"], page = _draw(graph, staging / HTML_FILE, html_options)
+        result.timings["html"], page = _draw(graph, staging / HTML_FILE, html_options, cache)
     except BaseException:
         job.cancel()
         raise

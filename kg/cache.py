@@ -22,9 +22,9 @@ any more": the cache never grows past the corpus. The id is part of the key beca
 
 The same folder holds the other caches of a rebuild, each one file and each keyed by content:
 `ingest.marshal` (per-file cleaning, `kg.ingest.cache`), `turtle-blocks.marshal` (the Turtle
-text of each subject, `kg.rdf.turtle`), `dates.marshal` (normalised dates, `kg.dates`) and
-`folds.marshal` (sentences as claims are keyed, `kg.rdf.graph.folds`). `prune` leaves them
-alone.
+text of each subject, `kg.rdf.turtle`), `dates.marshal` (normalised dates, `kg.dates`),
+`folds.marshal` (sentences as claims are keyed, `kg.rdf.graph.folds`) and `layout.marshal`
+(the view's layout, `kg.viz.layout.memoised`). `prune` leaves them alone.
 
 Entries are pickles written atomically (temporary file, then `os.replace`). A cache folder is
 trusted like the code itself: do not point `--cache` at files from someone else. An entry

@@ -686,3 +686,41 @@ def test_folded_sentences_are_kept_for_the_next_build(corpus: Path, tmp_path: Pa
     (out / "graph.ttl").unlink()
     build([corpus], out)
     assert (out / "graph.ttl").read_bytes() != turtle  # the memo was read
+
+
+def test_view_layout_is_kept_for_the_next_build(corpus: Path, tmp_path: Path):
+    """A rebuild that draws the same nodes and edges takes the layout from the cache folder
+    (the same page as laying it out again), and reads it from there: a layout planted
+    there shows on the page."""
+    import marshal
+
+    from kg.build import LAYOUT_FILE, build
+
+    out = tmp_path / "out"
+    build([corpus], out)
+    path = out / ".kg-cache" / LAYOUT_FILE
+    *head, layouts = marshal.loads(path.read_bytes())
+    assert len(layouts) == 1
+    page = (out / "graph.html").read_bytes()
+    (out / "graph.html").unlink()  # not reusable: drawn again, with the kept layout
+    build([corpus], out)
+    assert (out / "graph.html").read_bytes() == page
+    key, coords = next(iter(layouts.items()))
+    coords[0], coords[1] = coords[1], coords[0]  # two nodes swap places
+    path.write_bytes(marshal.dumps((*head, {key: coords})))
+    (out / "graph.html").unlink()
+    build([corpus], out)
+    assert (out / "graph.html").read_bytes() != page
+
+
+def test_memoised_layout_is_the_layout():
+    from kg.viz import layout
+
+    nodes = [f"n{i}" for i in range(80)]
+    edges = [(f"n{i}", f"n{(i * 7) % 80}") for i in range(80)]
+    fresh = layout.positions(nodes, edges)
+    with layout.memoised({}) as used:
+        assert layout.positions(nodes, edges) == fresh
+    with layout.memoised(used) as again:
+        assert layout.positions(nodes, edges) == fresh
+    assert again == used and len(used) == 1
