@@ -45,6 +45,7 @@ import os
 import pickle
 import struct
 import tempfile
+import time
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
@@ -92,6 +93,9 @@ def has_entries(folder: Path) -> bool:
 _LENGTH = struct.Struct("<Q")
 #: The pack is rewritten when more than this share of the corpus is loose or stale entries.
 _REPACK_SHARE = 1 / 20
+#: A temporary file of another cache untouched this long was left by a killed build (a save
+#: takes seconds): `prune` removes it.
+_STALE_SECONDS = 3600
 #: Bump when the entry layout changes.
 _FORMAT = "kg-cache-2"
 #: An entry starts with this and its key on one line, then the pickled `Extraction`: a stale
@@ -191,6 +195,14 @@ def pipeline_fingerprint(
     for path in gazetteers:  # in the order given: later files may override earlier ones
         _hash_files(digest, [Path(path)])
     return digest.hexdigest()
+
+
+def _older(path: Path, moment: float) -> bool:
+    """Whether `path` was last written before `moment` (a `time.time()`)."""
+    try:
+        return path.stat().st_mtime < moment
+    except OSError:
+        return False
 
 
 def cache_key(article: Article, fingerprint: str) -> str:
@@ -356,18 +368,23 @@ class ExtractionCache:
         pack when it holds a dropped or damaged entry, or when loose and stale entries pass
         `_REPACK_SHARE` of `keep`.
 
-        Only a loose entry's temporary files (`.<id>.pkl.*.tmp`) are stray: the other caches
-        in the folder are written by a background process while this build goes on
-        (`kg.build`), and their temporary files must survive until they are renamed.
+        A loose entry's temporary files (`.<id>.pkl.*.tmp`) are stray. The other caches in
+        the folder are written by a background process while this build goes on
+        (`kg.build`): their temporary files must survive until they are renamed, and only
+        those untouched for `_STALE_SECONDS` are stray (left by a build killed outright: a
+        stopped one removes its own).
         """
         if not self.directory.is_dir():
             return 0
         keep = list(keep)
         wanted = {f"{doc_id}{SUFFIX}" for doc_id in keep}
         removed = 0
+        old = time.time() - _STALE_SECONDS
         for path in self.directory.iterdir():
             name = path.name
-            stray = name.startswith(".") and name.endswith(".tmp") and f"{SUFFIX}." in name
+            stray = name.startswith(".") and name.endswith(".tmp") and (
+                f"{SUFFIX}." in name or _older(path, old)
+            )
             if path.is_file() and (stray or (path.suffix == SUFFIX and name not in wanted)):
                 try:
                     path.unlink()
