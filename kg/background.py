@@ -33,7 +33,7 @@ from typing import Any, Generic, NamedTuple, TypeVar
 
 from kg.errors import BuildError
 
-__all__ = ["Job", "Later", "start", "fork_safe", "send_error"]
+__all__ = ["Job", "Later", "start", "fork_safe", "send_error", "child_signals"]
 
 T = TypeVar("T")
 
@@ -56,14 +56,23 @@ def _stop(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)
 
 
+def child_signals() -> None:
+    """How a build's helper process (this module's steps, the standby extractor, the worker
+    pool) takes signals. Ctrl-C reaches every process of the terminal's group: a helper
+    leaves it to the build, which says "interrupted" once and stops its helpers, instead of
+    each printing a traceback. Stopped (`Job.cancel`, or multiprocessing terminating
+    daemons as the build exits), a helper unwinds instead of dying on the spot, so a cache
+    it was saving removes its temporary file (`kg.atomic.write_atomic`): ingest's, 150 MB,
+    was left behind."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop)
+
+
 def _child(
     conn: Connection, step: Callable[[], Any], nice: int = 0, reader: Connection | None = None
 ) -> None:
     gc.freeze()  # the inherited graph stays shared: the collector never writes to its pages
-    # Stopped (`Job.cancel`, or the parent exiting on an error or Ctrl-C: multiprocessing
-    # terminates it), a step unwinds instead of dying on the spot, so a cache it was saving
-    # removes its temporary file (`kg.atomic.write_atomic`): 150 MB were left behind.
-    signal.signal(signal.SIGTERM, _stop)
+    child_signals()
     if reader is not None:  # the parent's end, inherited: without it, a send to a parent that
         reader.close()  # was killed fails at once instead of blocking on a full pipe forever
     if nice:

@@ -17,6 +17,7 @@ import gc
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
+from kg.background import child_signals
 from kg.errors import BuildError
 from kg.lexicon import Gazetteer, Lexicon
 from kg.model import Article, Extraction
@@ -35,6 +36,7 @@ def _init(gazetteer: Gazetteer, lexicon: Lexicon, model: str) -> None:
     # the cyclic GC would write to every inherited object on its first full collection, so
     # they are frozen out of its reach (Python's advice for fork without exec).
     gc.freeze()
+    child_signals()  # Ctrl-C is the build's to handle: it terminates the pool
     # An exception escaping a Pool initializer kills the worker and the pool starts another,
     # forever: keep the error and raise it from the first task instead.
     try:

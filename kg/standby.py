@@ -21,7 +21,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from kg.background import fork_safe, send_error
+from kg.background import child_signals, fork_safe, send_error
 from kg.errors import BuildError
 from kg.lexicon import Gazetteer, Lexicon
 from kg.model import Article, Extraction
@@ -48,6 +48,7 @@ def _serve(conn: Connection, gazetteer: Gazetteer | None, lexicon: Lexicon | Non
     """Runs in the child: load the pipeline, wait for one batch of articles, send back each
     extraction as it is done. A gazetteer or lexicon not given is loaded here."""
     gc.freeze()  # inherited objects stay shared with the parent (see kg.parallel._init)
+    child_signals()  # Ctrl-C is the build's to handle; it stops this process
     if parent_end is not None:  # inherited by fork: without it, a send to a parent that was
         parent_end.close()  # killed would block on a full pipe forever instead of failing
     try:

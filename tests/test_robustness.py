@@ -713,7 +713,14 @@ class Stopped:
     before: dict[str, str]
 
 
-def _stop_mid_build(src: Path, base: Path, out: Path, sig: int) -> Stopped:
+def _group_default_sigint() -> None:
+    os.setsid()  # its own process group, as a terminal's foreground job is
+    _default_sigint()
+
+
+def _stop_mid_build(src: Path, base: Path, out: Path, sig: int, group: bool = False) -> Stopped:
+    """A build stopped by `sig` while it extracts: sent to the build alone, or with `group`
+    to all its processes, as Ctrl-C in a terminal does."""
     shutil.copytree(base, out)
     before = digest_files(out)
     cache = out / ".kg-cache"
@@ -721,7 +728,7 @@ def _stop_mid_build(src: Path, base: Path, out: Path, sig: int) -> Stopped:
     child = subprocess.Popen(
         [*KG, "build", str(src), "--out", str(out), "--batch-size", "1"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_child_env(),
-        preexec_fn=_default_sigint,
+        preexec_fn=_group_default_sigint if group else _default_sigint,
     )  # fmt: skip
     deadline = time.monotonic() + 90
     # running = extracting: the cache gains entries as articles are done
@@ -729,7 +736,10 @@ def _stop_mid_build(src: Path, base: Path, out: Path, sig: int) -> Stopped:
         assert time.monotonic() < deadline, "the build never got going"
         time.sleep(0.05)
     assert child.poll() is None, "the build finished before it could be stopped"
-    child.send_signal(sig)
+    if group:
+        os.killpg(child.pid, sig)
+    else:
+        child.send_signal(sig)
     stdout, stderr = child.communicate(timeout=60)
     return Stopped(subprocess.CompletedProcess(child.args, child.returncode, stdout, stderr),
                    out, before)  # fmt: skip
@@ -739,14 +749,20 @@ def _stop_mid_build(src: Path, base: Path, out: Path, sig: int) -> Stopped:
 def stopped(
     messy: Built, corpus_of_60: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, Stopped]:
-    return {
+    found = {
         name: _stop_mid_build(corpus_of_60, messy.out,
                               tmp_path_factory.mktemp(name) / "out", getattr(signal, name))
         for name in ("SIGINT", "SIGKILL")
     }  # fmt: skip
+    found["Ctrl-C"] = _stop_mid_build(corpus_of_60, messy.out,
+                                      tmp_path_factory.mktemp("ctrl-c") / "out", signal.SIGINT,
+                                      group=True)  # fmt: skip
+    return found
 
 
-@pytest.mark.parametrize(("name", "code"), [("SIGINT", 130), ("SIGKILL", -signal.SIGKILL)])
+@pytest.mark.parametrize(
+    ("name", "code"), [("SIGINT", 130), ("Ctrl-C", 130), ("SIGKILL", -signal.SIGKILL)]
+)
 def test_stopped_build_leaves_previous_exports_intact(
     stopped: dict[str, Stopped], name: str, code: int
 ) -> None:
@@ -758,7 +774,7 @@ def test_stopped_build_leaves_previous_exports_intact(
     assert not list(run_.out.glob(".kg-build-*")), "a staging folder was left behind"
 
 
-@pytest.mark.parametrize("name", ["SIGINT", "SIGKILL"])
+@pytest.mark.parametrize("name", ["SIGINT", "Ctrl-C", "SIGKILL"])
 def test_stopped_build_leaves_the_lock_free(stopped: dict[str, Stopped], name: str) -> None:
     from filelock import FileLock
 
@@ -767,8 +783,18 @@ def test_stopped_build_leaves_the_lock_free(stopped: dict[str, Stopped], name: s
     lock.release()
 
 
-def test_interrupted_build_says_so(stopped: dict[str, Stopped]) -> None:
-    assert "interrupted" in stopped["SIGINT"].proc.stderr
+@pytest.mark.parametrize("name", ["SIGINT", "Ctrl-C"])
+def test_interrupted_build_says_so_once(stopped: dict[str, Stopped], name: str) -> None:
+    """One line, from the build: its helper processes (the standby extractor, a cache save)
+    got the Ctrl-C too, and leave it to the build."""
+    lines = stopped[name].proc.stderr.strip().splitlines()
+    assert lines[-1].startswith("interrupted") and "Traceback" not in stopped[name].proc.stderr
+
+
+@pytest.mark.parametrize("name", ["SIGINT", "Ctrl-C"])
+def test_interrupted_build_leaves_no_temporary_files(stopped: dict[str, Stopped], name: str):
+    out = stopped[name].out
+    assert [p.name for p in (out / ".kg-cache").iterdir() if p.name.endswith(".tmp")] == []
 
 
 def test_build_while_another_holds_the_lock_fails_clearly(messy: Built, tmp_path: Path) -> None:
