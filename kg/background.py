@@ -112,7 +112,7 @@ class Job(Generic[T]):
         self._conn: Connection | None = None
         self._process: Any = None
         self._then: Callable[[], Any] | None = None  # a `Later` step's rest, run here
-        self.taken = False  # `result` was called
+        self._taken = False  # `result` was called
         if fork_safe():
             ctx = multiprocessing.get_context("fork")
             self._conn, child = ctx.Pipe(duplex=False)
@@ -124,7 +124,7 @@ class Job(Generic[T]):
 
     def result(self) -> T:
         """The step's result (a `Later` step's value: its rest goes on until `finish`)."""
-        self.taken = True
+        self._taken = True
         if self._step is not None:  # no fork: run it here, now
             step, self._step = self._step, None
             out = step()
@@ -142,7 +142,7 @@ class Job(Generic[T]):
     def finish(self) -> Any:
         """Wait for all of the step and return its last result: what a `Later` step's `then`
         returned, any other step's result (None when `result` already gave it)."""
-        if not self.taken:
+        if not self._taken:
             value = self.result()
             if self._then is None and self._conn is None:  # done: it was not a `Later` step
                 return value

@@ -691,87 +691,72 @@ def _cache_warnings(messages: list[str]) -> None:
         warnings.warn(message, CacheWarning, stacklevel=4)
 
 
-#: The normalised dates of the last build, in the cache folder (`kg.dates.memoised`).
-DATES_FILE = "dates.marshal"
+#: Memos a build keeps in its cache folder for the next one: what a rebuild would otherwise
+#: compute again from the same input (`_memo`).
+DATES_FILE = "dates.marshal"  # normalised dates (`kg.dates.memoised`)
+FOLDS_FILE = "folds.marshal"  # sentences folded for claim keys (`kg.rdf.graph.folds`)
+LAYOUT_FILE = "layout.marshal"  # the view's layout (`kg.viz.layout.memoised`)
 
 
 @contextmanager
-def _date_memo(cache: str | Path | None) -> Iterator[None]:
+def _memo(cache: str | Path | None, name: str, scope: Callable[[Any], Any],
+          code: Callable[[], bytes]) -> Iterator[None]:  # fmt: skip
+    """Run the block inside `scope` (a memo's context manager: it takes what the last build
+    kept, None if nothing, and yields what this one used), with the memo file `name` of the
+    `cache` folder; then keep what was used, when that changed. `code`: what the memo's
+    entries depend on besides their keys (the code and libraries that computed them): when
+    it changes, the file is not read. Without a cache folder, the block runs as it is."""
+    if cache is None:
+        yield
+        return
+    path = Path(cache) / name
+    header = (f"kg-memo-1 {name}", hashlib.blake2b(code(), digest_size=16).digest())
+    what = f"{name} memo"
+    known = load_marshal(path, header, what)
+    with scope(known) as used:
+        yield
+    if used != known:
+        save_marshal(path, header, used, what)
+
+
+def _source(module: Any, *libraries: str) -> bytes:
+    """A module's source and the versions of the libraries named (the first one installed)."""
+    from importlib import metadata
+
+    source = Path(module.__file__).read_bytes()
+    for library in libraries:
+        try:
+            return source + f"{library} {metadata.version(library)}".encode()
+        except metadata.PackageNotFoundError:
+            continue
+    return source
+
+
+def _date_memo(cache: str | Path | None) -> Any:
     """Re-dating undated articles (`redate`) with the dates the last build normalised: the
     same expression against the same reference is not parsed again (~1.5 ms each)."""
-    if cache is None:
-        yield
-        return
-    from importlib import metadata
-
     from kg import dates
 
-    path = Path(cache) / DATES_FILE
-    source = Path(dates.__file__).read_bytes()
-    version = metadata.version("dateparser")
-    header = ("kg-dates-1", hashlib.blake2b(source + version.encode(), digest_size=16).digest())
-    known = load_marshal(path, header, "date cache") or []
-    with dates.memoised(known) as used:
-        yield
-    if used != known:
-        save_marshal(path, header, used, "date cache")
+    return _memo(cache, DATES_FILE, lambda known: dates.memoised(known or []),
+                 partial(_source, dates, "dateparser"))  # fmt: skip
 
 
-#: The folded sentences of the last build, in the cache folder (`kg.rdf.graph.folds`).
-FOLDS_FILE = "folds.marshal"
-
-
-@contextmanager
-def _fold_memo(cache: str | Path | None) -> Iterator[None]:
-    """Grouping claims and events with the sentences the last build folded: the same
-    sentence is not folded again. Kept are the folds this build used; a split build (no
-    view: claims are grouped in a forked process) neither reads nor writes them."""
-    if cache is None:
-        yield
-        return
+def _fold_memo(cache: str | Path | None) -> Any:
+    """Grouping claims and events with the sentences the last build folded. A split build
+    (no view: claims are grouped in a forked process) neither reads nor writes them."""
     from kg.rdf import graph as rdf_graph
 
-    path = Path(cache) / FOLDS_FILE
-    source = Path(rdf_graph.__file__).read_bytes()
-    header = ("kg-folds-1", hashlib.blake2b(source, digest_size=16).digest())
-    known = load_marshal(path, header, "fold cache")
-    known = known if isinstance(known, dict) else {}
-    with folds(known) as used:
-        yield
-    if used != known:
-        save_marshal(path, header, used, "fold cache")
+    return _memo(cache, FOLDS_FILE, lambda known: folds(known or {}),
+                 partial(_source, rdf_graph))  # fmt: skip
 
 
-#: The view's layout in the last build, in the cache folder (`kg.viz.layout.memoised`).
-LAYOUT_FILE = "layout.marshal"
-
-
-@contextmanager
-def _layout_memo(cache: str | Path | None) -> Iterator[None]:
-    """Drawing the view with the layouts the last build computed: the same nodes and edges
-    are not laid out again (~0.25 s at 2,000 nodes). Kept are the layouts this build used.
-    The header names the layout code and the library that computes it (igraph, else
-    networkx): either changing lays out afresh."""
-    if cache is None:
-        yield
-        return
-    from importlib import metadata
-
+def _layout_memo(cache: str | Path | None) -> Any:
+    """Drawing the view with the layouts the last build computed (~0.25 s at 2,000 nodes).
+    The library that computes them (igraph, else networkx) is part of what they depend on."""
     from kg.viz import layout
 
-    try:
-        engine = "igraph " + metadata.version("igraph")
-    except metadata.PackageNotFoundError:
-        engine = "networkx " + metadata.version("networkx")
-    path = Path(cache) / LAYOUT_FILE
-    source = Path(layout.__file__).read_bytes() + engine.encode()
-    header = ("kg-layout-1", hashlib.blake2b(source, digest_size=16).digest())
-    known = load_marshal(path, header, "layout cache")
-    known = known if isinstance(known, dict) else {}
-    with layout.memoised(known) as used:
-        yield
-    if used and used != known:
-        save_marshal(path, header, used, "layout cache")
+    return _memo(cache, LAYOUT_FILE, lambda known: layout.memoised(known or {}),
+                 partial(_source, layout, "igraph", "networkx"))  # fmt: skip
 
 
 def _turtle_data(graph: Graph | Triples | Rendered, cache: Path | None) -> tuple[bytes, Any]:
@@ -822,6 +807,7 @@ def _turtle_file(
         digest = _digest(data)
         seconds = round(time.perf_counter() - mark, 3)
         del data
+    # then the save, whose warnings come back at the end (nothing to save: none)
     save = partial(_save_quietly, blocks) if blocks is not None else list
     return background.Later((seconds, digest, messages, counts), save)
 
