@@ -932,7 +932,10 @@ def _write_with_view(
     longer part (~2 s against ~1.5 s at 5,000 articles) and stays here, because a forked
     process pays for every page of inherited objects it touches (copy on write): ~15% more
     for the view when it ran there."""
-    job = background.start(partial(_turtle_file, graph, staging / GRAPH_FILE, cache))
+    # answers (seconds, digest, warnings, counts), then saves (`_turtle_file`)
+    job: background.Job[Any] = background.start(
+        partial(_turtle_file, graph, staging / GRAPH_FILE, cache)
+    )
     try:
         result.timings["html"], page = _draw(graph, staging / HTML_FILE, html_options, cache)
     except BaseException:

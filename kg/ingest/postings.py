@@ -85,7 +85,7 @@ def matches(
 
 
 def _view(array: np.ndarray) -> memoryview:
-    return memoryview(np.ascontiguousarray(array)).cast("B")
+    return np.ascontiguousarray(array).data.cast("B")
 
 
 def _fresh(

@@ -494,6 +494,7 @@ def _group_events(extractions: list[Extraction], resolution: Resolution,
             if ev.date and targets and ev.kind != "Statement":
                 agentless.append((targets, reports))
             continue
+        what: tuple[str, Who, Who, str]
         if ev.kind == "Statement":  # keyed by its words, whoever it was addressed to
             what = (ev.kind, agents, (), _folded(ex.sentences[ev.sent]))
         elif not ev.date:
@@ -501,11 +502,11 @@ def _group_events(extractions: list[Extraction], resolution: Resolution,
         else:
             dated[(ev.kind, agents, targets)].append([ev.date, list(reports)])
             continue
-        same = undated.get(what)
-        if same is None:
+        known = undated.get(what)
+        if known is None:
             undated[what] = list(reports)
         else:
-            same.extend(reports)
+            known.extend(reports)
     for (kind, agents, targets, text), reports in undated.items():
         found[_event_key(kind, agents, targets, None, text)] = (None, reports)
     clusters: dict[tuple[str, Who, Who], list[list]] = {}
