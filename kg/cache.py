@@ -20,11 +20,13 @@ replaces its own entry, and pruning is "drop the entries of ids that are not in 
 any more": the cache never grows past the corpus. The id is part of the key because an
 `Extraction` records it (`doc_id` on every mention).
 
-The same folder holds the other caches of a rebuild, each one file and each keyed by content:
-`ingest.marshal` (per-file cleaning, `kg.ingest.cache`), `turtle-blocks.marshal` (the Turtle
-text of each subject, `kg.rdf.turtle`), `dates.marshal` (normalised dates, `kg.dates`),
-`folds.marshal` (sentences as claims are keyed, `kg.rdf.graph.folds`) and `layout.marshal`
-(the view's layout, `kg.viz.layout.memoised`). `prune` leaves them alone.
+The same folder holds the other caches of a rebuild, each keyed by content:
+- `ingest.marshal` (per-file cleaning, `kg.ingest.cache`);
+- `turtle-blocks.marshal` and its `.delta` (the Turtle text of each subject, `kg.rdf.turtle`);
+- `dates.marshal` (normalised dates, `kg.dates`);
+- `folds.marshal` (sentences as claims are keyed, `kg.rdf.graph.folds`);
+- `layout.marshal` (the view's layout, `kg.viz.layout.memoised`).
+`prune` leaves them alone.
 
 Entries are pickles written atomically (temporary file, then `os.replace`). A cache folder is
 trusted like the code itself: do not point `--cache` at files from someone else. An entry

@@ -283,6 +283,39 @@ def test_turtle_from_triples_is_the_serializer_output(seeds_dir: Path, tmp_path:
     assert third.hits == len(triples.by_subject) - 2
 
 
+def test_turtle_cache_keeps_new_blocks_beside_its_base(seeds_dir: Path, tmp_path: Path):
+    """A few new blocks go to the delta file, the base is not written again; past a share
+    of the graph, the base is written afresh with exactly the blocks used, and no delta."""
+    from kg.build import build_triples
+    from kg.rdf.turtle import BlockCache, _delta, turtle_bytes
+
+    triples, _ = build_triples([seeds_dir])
+    path = tmp_path / "blocks"
+    first = BlockCache(path)
+    turtle_bytes(triples, first)
+    first.save()
+    base = path.read_bytes()
+    assert not _delta(path).exists()
+    subjects = sorted(triples.by_subject)
+    triples.add(subjects[3], "<https://x.org/p>", '"one change"')
+    second = BlockCache(path)
+    assert turtle_bytes(triples, second) == serialize_turtle(triples.to_rdflib())
+    second.save()
+    assert path.read_bytes() == base and _delta(path).stat().st_size < len(base) / 10
+    third = BlockCache(path)  # base and delta together: every block found
+    assert turtle_bytes(triples, third) == serialize_turtle(triples.to_rdflib())
+    assert third.hits == len(triples.by_subject) and not third.changed
+    for s in subjects[: len(subjects) // 5]:  # a fifth of the graph changes
+        triples.add(s, "<https://x.org/p>", '"many changes"')
+    fourth = BlockCache(path)
+    assert turtle_bytes(triples, fourth) == serialize_turtle(triples.to_rdflib())
+    fourth.save()
+    assert path.read_bytes() != base and not _delta(path).exists()
+    fifth = BlockCache(path)
+    assert turtle_bytes(triples, fifth) == serialize_turtle(triples.to_rdflib())
+    assert fifth.hits == len(triples.by_subject) == len(fifth.blocks)  # nothing stale kept
+
+
 def test_unreadable_turtle_cache_is_ignored(seeds_dir: Path, tmp_path: Path):
     from kg.build import build_triples
     from kg.rdf.turtle import BlockCache, turtle_bytes

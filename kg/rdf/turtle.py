@@ -16,6 +16,7 @@ b'<https://x.org/a> <https://x.org/p> "hi" .'
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import heapq
 from functools import lru_cache
@@ -32,12 +33,16 @@ _FORMAT = "kg-turtle-blocks-1"
 
 
 class BlockCache:
-    """Turtle text of subject blocks from the last build, by digest of the block's triples.
+    """Turtle text of subject blocks from the last builds, by digest of the block's triples.
 
-    Stored as one marshal file (a dict of bytes loads at hundreds of MB/s); `save` keeps only
-    the blocks the current graph used, so the file never grows past the graph. A missing or
-    unreadable file is an empty cache: blocks are then written afresh, never wrongly reused,
-    because the key is the content itself.
+    Stored as marshal files (a dict of bytes loads at hundreds of MB/s): a *base* holding
+    most blocks and, beside it, a *delta* of the blocks the base lacks. A rebuild after one
+    article changed makes a handful of new blocks: `save` writes them to the delta (a few KB)
+    instead of the whole base again (26 MB at 5,000 articles, 0.07-0.18 s). Once new and
+    no-longer-used blocks pass `_DELTA_SHARE` of the graph, `save` writes a base of exactly
+    the blocks the current graph used, so the files never grow far past the graph. A missing
+    or unreadable file is an empty cache: blocks are then written afresh, never wrongly
+    reused, because the key is the content itself.
     """
 
     def __init__(self, path: Path | None = None):
@@ -45,10 +50,14 @@ class BlockCache:
         self.blocks: dict[bytes, bytes] = {}
         self.used: dict[bytes, bytes] = {}
         self.hits = 0
+        self._base: dict[bytes, bytes] = {}
+        self._delta: dict[bytes, bytes] | None = None  # None: no delta file
         if path is not None:
-            blocks = load_marshal(path, (_FORMAT,), "Turtle cache")
-            if isinstance(blocks, dict):
-                self.blocks = blocks
+            base = load_marshal(path, (_FORMAT,), "Turtle cache")
+            delta = load_marshal(_delta(path), (_FORMAT,), "Turtle cache")
+            self._base = base if isinstance(base, dict) else {}
+            self._delta = delta if isinstance(delta, dict) else None
+            self.blocks = {**self._base, **(self._delta or {})}
 
     def get(self, key: bytes) -> bytes | None:
         block = self.blocks.get(key)
@@ -65,16 +74,45 @@ class BlockCache:
         in two processes: each one's cache entries must be kept)."""
         self.used.update(used)
 
+    def _plan(self) -> dict[bytes, bytes] | None:
+        """What `save` writes: the delta (blocks used that the base lacks) while new and
+        no-longer-used blocks stay within `_DELTA_SHARE` of the graph, else None: a new base
+        of the blocks used."""
+        base = self._base
+        fresh = {k: v for k, v in self.used.items() if k not in base}
+        stale = len(base) - (len(self.used) - len(fresh))  # in the base, no longer used
+        return fresh if base and len(fresh) + stale <= _DELTA_SHARE * len(self.used) else None
+
     @property
     def changed(self) -> bool:
         """Whether `save` would write anything other than what was loaded."""
-        return len(self.used) != len(self.blocks) or not self.used.keys() <= self.blocks.keys()
+        delta = self._plan()
+        if delta is not None:
+            return delta != (self._delta or {})
+        return self.used != self._base or self._delta is not None
 
     def save(self) -> None:
-        """Write the blocks used by this build atomically (a failure only costs speed)."""
+        """Keep the blocks used by this build, atomically (a failure only costs speed): the
+        ones the base lacks in the delta, or all of them as a new base (see the class)."""
         if self.path is None:
             return
+        delta = self._plan()
+        if delta is not None:
+            save_marshal(_delta(self.path), (_FORMAT,), delta, "Turtle cache")
+            return
         save_marshal(self.path, (_FORMAT,), self.used, "Turtle cache")
+        with contextlib.suppress(OSError):  # left, it only holds blocks the base has
+            _delta(self.path).unlink(missing_ok=True)
+
+
+#: New and no-longer-used blocks the base may carry, as a share of the graph's blocks,
+#: before `BlockCache.save` writes the base afresh.
+_DELTA_SHARE = 0.05
+
+
+def _delta(path: Path) -> Path:
+    """The file of the blocks a `BlockCache`'s base file lacks."""
+    return path.with_name(path.name + ".delta")
 
 
 @lru_cache(maxsize=1)
