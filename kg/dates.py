@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
+from kg.memo import Memo
 from kg.model import Event
 
 __all__ = [
@@ -67,16 +68,14 @@ _VAGUE = re.compile(
 )
 
 
-Memo = list[tuple[str, str | None, str | None]]  # (text, base, iso)
+Known = list[tuple[str, str | None, str | None]]  # (text, base, iso)
 
-#: Results of `normalize_date` given by an earlier run, and those used in this one, while a
-#: `memoised` scope is open (None otherwise: worker processes never grow these).
-_known: dict[tuple[str, str | None], str | None] = {}
-_used: dict[tuple[str, str | None], str | None] | None = None
+#: Results of `normalize_date` given by an earlier run (`memoised`).
+_DATES: Memo[tuple[str, str | None], str | None] = Memo()
 
 
 @contextmanager
-def memoised(known: Memo) -> Iterator[Memo]:
+def memoised(known: Known) -> Iterator[Known]:
     """Normalise with the results of an earlier run; yields a list that is filled, on exit,
     with the `(text, base, iso)` results used in the scope, to save for the next run.
 
@@ -84,18 +83,11 @@ def memoised(known: Memo) -> Iterator[Memo]:
     estimated reference (~600 calls, ~1 s, at 5,000 articles): a build keeps these results in
     its cache folder, so an unchanged expression is never parsed twice.
     """
-    global _used
-    _known.clear()
-    _known.update(((text, base), iso) for text, base, iso in known)
-    _used = {}
-    found: Memo = []
-    try:
+    found: Known = []
+    with _DATES.scope({(text, base): iso for text, base, iso in known}) as used:
         yield found
-        found.extend(sorted(((t, b, iso) for (t, b), iso in _used.items()),
-                            key=lambda e: (e[0], e[1] or "")))  # fmt: skip
-    finally:
-        _used = None
-        _known.clear()
+    found.extend(sorted(((t, b, iso) for (t, b), iso in used.items()),
+                        key=lambda e: (e[0], e[1] or "")))  # fmt: skip
 
 
 def normalize_date(text: str, base: str | None = None) -> str | None:
@@ -110,12 +102,9 @@ def normalize_date(text: str, base: str | None = None) -> str | None:
     >>> normalize_date("decades") is None
     True
     """
-    if _used is None:
+    if not _DATES.active:
         return _normalize_cached(text, base)
-    key = (text, base)
-    iso = _known[key] if key in _known else _normalize_cached(text, base)
-    _used[key] = iso
-    return iso
+    return _DATES.get((text, base), lambda key: _normalize_cached(*key))
 
 
 def _normalize(text: str, base: str | None) -> str | None:

@@ -12,14 +12,16 @@ import hashlib
 import marshal
 import math
 import random
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
+
+from kg.memo import Memo
 
 __all__ = ["PHYSICS_LIMIT", "PLACE_LIMIT", "importance", "positions", "memoised"]
 
 Coords = list[tuple[float, float]]
-#: `(known, used)` of the innermost `memoised` scope: layouts by `_layout_key`.
-_SCOPES: list[tuple[dict[bytes, Coords], dict[bytes, Coords]]] = []
+#: Layouts of an earlier run (`memoised`), by a digest of their nodes and edges.
+_LAYOUTS: Memo[bytes, Coords] = Memo()
 
 #: Above this many nodes the page gets precomputed positions and physics off.
 PHYSICS_LIMIT = 300
@@ -86,7 +88,7 @@ def positions(
         return {}
     index = {k: i for i, k in enumerate(nodes)}
     pairs = sorted({(index[s], index[t]) for s, t in edges if s in index and t in index})
-    coords = _memo_coords(n, pairs) if _SCOPES else _coords(n, pairs)
+    coords = _memo_coords(n, pairs) if _LAYOUTS.active else _coords(n, pairs)
     xs = [c[0] for c in coords]
     ys = [c[1] for c in coords]
     width = (max(xs) - min(xs)) or 1.0
@@ -100,32 +102,21 @@ def positions(
     }
 
 
-@contextmanager
-def memoised(known: dict[bytes, Coords]) -> Iterator[dict[bytes, Coords]]:
-    """Lay out with the layouts of an earlier run (`known`); yields those used in the scope,
-    to keep for the next one.
+def memoised(known: dict[bytes, Coords]) -> AbstractContextManager[dict[bytes, Coords]]:
+    """Lay out with the layouts of an earlier run (`known`): a context that yields those
+    used in it, to keep for the next one.
 
     A layout depends only on the number of nodes and the edges between them (by position),
     and takes ~0.25 s at 2,000 nodes. A rebuild after one article changed mostly draws the
     same nodes and edges (a new claim of a relation already drawn, an event between actors
     already linked): the same layout, looked up instead of computed.
     """
-    used: dict[bytes, Coords] = {}
-    _SCOPES.append((known, used))
-    try:
-        yield used
-    finally:
-        _SCOPES.pop()
+    return _LAYOUTS.scope(known)
 
 
 def _memo_coords(n: int, pairs: list[tuple[int, int]]) -> Coords:
-    known, used = _SCOPES[-1]
     key = hashlib.blake2b(marshal.dumps((n, pairs)), digest_size=16).digest()
-    coords = known.get(key)
-    if coords is None or len(coords) != n:
-        coords = _coords(n, pairs)
-    used[key] = coords
-    return coords
+    return _LAYOUTS.get(key, lambda _: _coords(n, pairs), fits=lambda c: len(c) == n)
 
 
 def _coords(n: int, pairs: list[tuple[int, int]]) -> Coords:
