@@ -523,8 +523,12 @@ def _build(
             make = partial(graph_triples, corpus.articles, extractions, resolution, references,
                            groups)  # fmt: skip
             if view:
-                graph = Deferred(make, partial(_view_data, corpus.articles, resolution, groups),
-                                 group_counts(resolution, groups))  # fmt: skip
+                graph = Deferred(
+                    make, partial(_view_data, corpus.articles, resolution, groups),
+                    group_counts(resolution, groups),
+                    partial(_node_turtle, corpus.articles, extractions, resolution, references,
+                            groups, pipeline_fingerprint(model, gaz_paths)),
+                )  # fmt: skip
             else:
                 graph = make()
     timings["graph"] = time.perf_counter() - mark
@@ -577,6 +581,9 @@ class Deferred:
     make: Callable[[], Triples]
     view: Callable[[], Any]
     counts: GraphCounts | None = None
+    #: its Turtle and number of triples made node by node with a block cache
+    #: (`kg.rdf.nodes.node_turtle`), or None when only the triples can say it
+    turtle: Callable[[Any], tuple[bytes, int] | None] | None = None
 
 
 @dataclass
@@ -799,10 +806,14 @@ def _turtle_file(
     counts: tuple[GraphCounts, int] | None = None
     with _kept_warnings() as messages:
         mark = time.perf_counter()
-        if isinstance(graph, Deferred):
-            known, graph = graph.counts, graph.make()
-            counts = (known, len(graph)) if known is not None else _tallied(*graph.tally())
-        data, blocks = _turtle_data(graph, cache)
+        by_node = _by_node(graph, cache) if isinstance(graph, Deferred) else None
+        if by_node is not None:
+            data, blocks, counts = by_node
+        else:
+            if isinstance(graph, Deferred):
+                known, graph = graph.counts, graph.make()
+                counts = (known, len(graph)) if known is not None else _tallied(*graph.tally())
+            data, blocks = _turtle_data(graph, cache)
         path.write_bytes(data)
         digest = _digest(data)
         seconds = round(time.perf_counter() - mark, 3)
@@ -810,6 +821,33 @@ def _turtle_file(
     # then the save, whose warnings come back at the end (nothing to save: none)
     save = partial(_save_quietly, blocks) if blocks is not None else list
     return background.Later((seconds, digest, messages, counts), save)
+
+
+def _by_node(
+    graph: Deferred, cache: Path | None
+) -> tuple[bytes, Any, tuple[GraphCounts, int]] | None:
+    """A `Deferred` graph's Turtle made node by node (`kg.rdf.nodes`): without its triples
+    when the cache folder has the blocks of its nodes (~0.5 s instead of ~1.3 s at 5,000
+    articles after one changed). With its block cache to save (None: unchanged) and its
+    counts. None without a cache folder (every block would be made: the triples are made
+    then) or when the records cannot say the graph's nodes (`node_turtle`)."""
+    if cache is None or graph.turtle is None or graph.counts is None:
+        return None
+    from kg.rdf.turtle import BLOCKS_FILE, BlockCache
+
+    blocks = BlockCache(cache / BLOCKS_FILE)
+    made = graph.turtle(blocks)
+    if made is None:
+        return None
+    data, triples = made
+    return data, (blocks if blocks.changed else None), (graph.counts, triples)
+
+
+def _node_turtle(*args: Any) -> tuple[bytes, int] | None:
+    """`kg.rdf.nodes.node_turtle` (imported only when the Turtle is made so)."""
+    from kg.rdf.nodes import node_turtle
+
+    return node_turtle(*args)
 
 
 def _draw(graph: Graph | Triples | Deferred, path: Path, options: dict[str, object] | None,

@@ -24,7 +24,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from kg.memo import Memo
-from kg.model import Article, Event, Extraction, Relation
+from kg.model import Actor, Article, Event, Extraction, Relation
 from kg.rdf.iri import digest, slug
 from kg.rdf.namespace import KG, KGR, RELATION_PROPERTIES, WD
 from kg.rdf.triples import Triples, integer, literal, typed
@@ -190,7 +190,8 @@ def folds(known: Mapping[str, str]) -> AbstractContextManager[dict[str, str]]:
     return _FOLDS.scope(known)
 
 
-def _add_document(g: Triples, article: Article, reference: str | None = None) -> None:
+def add_document(g: Triples, article: Article, reference: str | None = None) -> None:
+    """The node of an article (`reference`: its estimated date when it gives none)."""
     d = _doc(article.id)
     g.add(d, _TYPE, _kg("Document"))
     g.add(d, _IDENT, literal(article.source))
@@ -215,7 +216,7 @@ def _add_document(g: Triples, article: Article, reference: str | None = None) ->
         g.add(d, _DERIVED, _doc(host))
 
 
-def _add_sentence(g: Triples, ex: Extraction, n: int, d: str | None = None) -> str:
+def add_sentence(g: Triples, ex: Extraction, n: int, d: str | None = None) -> str:
     """The node of sentence `n` of an extraction, added with its triples the first time
     (`d`: the document's IRI, when the caller has it)."""
     d = d or _doc(ex.doc_id)
@@ -314,34 +315,77 @@ def core_triples(
     g = Triples()
     references = references or {}
     for article in articles:
-        _add_document(g, article, references.get(article.id))
+        add_document(g, article, references.get(article.id))
 
     for actor in resolution.actors.values():
-        a = _actor(actor.key)
-        g.add(a, _TYPE, _kg(actor.kind))
-        if actor.kind != "Place":
-            g.add(a, _TYPE, _ACTOR)
-        g.add(a, _LABEL, literal(actor.label))
-        g.add_all(a, [(_ALT, literal(alt)) for alt in actor.alt_labels])
-        if actor.wikidata:
-            g.add(a, _SAME, _t(WD[actor.wikidata]))
-        g.add(a, _MENTION_COUNT, integer(actor.mentions))
-        g.add_all(a, [(_MENTIONED_IN, _doc(doc_id)) for doc_id in actor.docs])
-
-    for key, (s_key, o_key, found) in (claims if claims is not None
-                                       else claim_groups(extractions, resolution)).items():
-        s_iri, o_iri = _actor(s_key), _actor(o_key)
-        prop = _kg(found[0][1].predicate)
-        g.add(s_iri, prop, o_iri)
-        po = [
-            (_TYPE, _STATEMENT), (_SUBJ, s_iri), (_PRED, prop), (_OBJ, o_iri),
-            (_CONFIDENCE, _decimal(max(r.confidence for _, r in found))),
-        ]  # fmt: skip
-        for ex, rel in found:
-            po += _claim(g, ex, rel, resolution.of)
-            po.append((_PATTERN, literal(rel.pattern)))
-        g.add_all(f"<{_KGR}stmt/{key}>", po)
+        add_actor(g, actor)
+    for key, group in (claims if claims is not None
+                       else claim_groups(extractions, resolution)).items():  # fmt: skip
+        g.add(*add_statement(g, key, group, resolution.of))
     return g
+
+
+def add_actor(g: Triples, actor: Actor) -> None:
+    """The node of a resolved actor, without the relation triples it is the subject of."""
+    a = _actor(actor.key)
+    g.add(a, _TYPE, _kg(actor.kind))
+    if actor.kind != "Place":
+        g.add(a, _TYPE, _ACTOR)
+    g.add(a, _LABEL, literal(actor.label))
+    g.add_all(a, [(_ALT, literal(alt)) for alt in actor.alt_labels])
+    if actor.wikidata:
+        g.add(a, _SAME, _t(WD[actor.wikidata]))
+    g.add(a, _MENTION_COUNT, integer(actor.mentions))
+    g.add_all(a, [(_MENTIONED_IN, _doc(doc_id)) for doc_id in actor.docs])
+
+
+def add_statement(g: Triples, key: str, group: ClaimGroup,
+                  keys: MentionKeys) -> tuple[str, str, str]:  # fmt: skip
+    """The statement node of a claim group and the sentence nodes it cites; returns the
+    direct triple (subject, property, object) it describes, which the caller adds (the
+    subject's node holds it). `keys`: `resolution.of`."""
+    s_iri, prop, o_iri = direct = relation_triple(group)
+    found = group[2]
+    po = [
+        (_TYPE, _STATEMENT), (_SUBJ, s_iri), (_PRED, prop), (_OBJ, o_iri),
+        (_CONFIDENCE, _decimal(max(r.confidence for _, r in found))),
+    ]  # fmt: skip
+    for ex, rel in found:
+        po += _claim(g, ex, rel, keys)
+        po.append((_PATTERN, literal(rel.pattern)))
+    g.add_all(statement_subject(key), po)
+    return direct
+
+
+def relation_triple(group: ClaimGroup) -> tuple[str, str, str]:
+    """The direct triple (subject, property, object) a claim group's statement describes."""
+    s_key, o_key, found = group
+    return _actor(s_key), _kg(found[0][1].predicate), _actor(o_key)
+
+
+def doc_subject(doc_id: str) -> str:
+    """The subject of a document's node (N-Triples form)."""
+    return _doc(doc_id)
+
+
+def actor_subject(key: str) -> str:
+    """The subject of an actor's node (N-Triples form)."""
+    return _actor(key)
+
+
+def statement_subject(key: str) -> str:
+    """The subject of a claim group's statement node (N-Triples form)."""
+    return f"<{_KGR}stmt/{key}>"
+
+
+def event_subject(key: str) -> str:
+    """The subject of an event node (N-Triples form)."""
+    return f"<{_KGR}event/{key}>"
+
+
+def sentence_subject(doc_id: str, n: int) -> str:
+    """The subject of sentence `n` of a document (N-Triples form)."""
+    return f"{_doc(doc_id)[:-1]}/s{n}>"
 
 
 def claim_groups(
@@ -383,7 +427,7 @@ def _claim(g: Triples, ex: Extraction, item: Relation | Event,
     sentence (its node added to `g`) and document it comes from, and the hedge, speaker and
     attribution when the text gives them. `keys`: `resolution.of`."""
     d = _doc(ex.doc_id)
-    po = [(_EVIDENCE, _add_sentence(g, ex, item.sent, d)), (_DERIVED, d)]
+    po = [(_EVIDENCE, add_sentence(g, ex, item.sent, d)), (_DERIVED, d)]
     if item.hedge:
         po.append((_HEDGE, literal(item.hedge)))
     speaker = keys.get(item.claimed_by)
@@ -579,27 +623,32 @@ def _add_events(g: Triples, extractions: list[Extraction], resolution: Resolutio
     if nodes is None:
         nodes = event_nodes(extractions, resolution)
     for key, node in nodes.items():
-        # all of a node's pairs are collected and added at once (~50k reports at 5,000 articles)
-        po = [
-            (_TYPE, _kg(node.kind)), (_TYPE, _EVENT), (_LABEL, literal(node.label)),
-            (_kg("trigger"), literal(node.trigger)),
-        ]  # fmt: skip
-        if node.plover:
-            po.append((_kg("ploverType"), literal(node.plover)))
-        if node.cameo:
-            po.append((_kg("cameoCode"), literal(node.cameo)))
-        po += [(_AGENT, _actor(a)) for a in node.agents]
-        po += [(_TARGET, _actor(t)) for t in node.targets]
-        if node.date:
-            po.append((_kg("date"), _date(node.date)))
-            if node.date_text:
-                po.append((_kg("dateText"), literal(node.date_text)))
-        po.append((_CONFIDENCE, _decimal(node.confidence)))
-        for ex, ev in node.reports:
-            po += _claim(g, ex, ev, resolution.of)
-            place = resolution.of.get(ev.place)
-            if place is not None:
-                po.append((_PLACE, _actor(place)))
-            if ev.quote:
-                po.append((_QUOTE, literal(ev.quote)))
-        g.add_all(f"<{_KGR}event/{key}>", po)
+        add_event(g, key, node, resolution.of)
+
+
+def add_event(g: Triples, key: str, node: EventNode, keys: MentionKeys) -> None:
+    """An event node and the sentence nodes it cites (`keys`: `resolution.of`)."""
+    # all of a node's pairs are collected and added at once (~50k reports at 5,000 articles)
+    po = [
+        (_TYPE, _kg(node.kind)), (_TYPE, _EVENT), (_LABEL, literal(node.label)),
+        (_kg("trigger"), literal(node.trigger)),
+    ]  # fmt: skip
+    if node.plover:
+        po.append((_kg("ploverType"), literal(node.plover)))
+    if node.cameo:
+        po.append((_kg("cameoCode"), literal(node.cameo)))
+    po += [(_AGENT, _actor(a)) for a in node.agents]
+    po += [(_TARGET, _actor(t)) for t in node.targets]
+    if node.date:
+        po.append((_kg("date"), _date(node.date)))
+        if node.date_text:
+            po.append((_kg("dateText"), literal(node.date_text)))
+    po.append((_CONFIDENCE, _decimal(node.confidence)))
+    for ex, ev in node.reports:
+        po += _claim(g, ex, ev, keys)
+        place = keys.get(ev.place)
+        if place is not None:
+            po.append((_PLACE, _actor(place)))
+        if ev.quote:
+            po.append((_QUOTE, literal(ev.quote)))
+    g.add_all(event_subject(key), po)

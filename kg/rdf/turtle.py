@@ -21,19 +21,26 @@ import hashlib
 import heapq
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from kg.cache import load_marshal, save_marshal
 from kg.rdf.triples import Triples
 
-__all__ = ["BlockCache", "turtle_bytes", "turtle_blocks", "merge_blocks", "BLOCKS_FILE"]
+__all__ = [
+    "BlockCache", "turtle_bytes", "turtle_blocks", "merge_blocks", "header", "write_blocks",
+    "BLOCKS_FILE",
+]
 
 #: The file of Turtle blocks inside a build cache folder.
 BLOCKS_FILE = "turtle-blocks.marshal"
-_FORMAT = "kg-turtle-blocks-1"
+_FORMAT = "kg-turtle-blocks-2"
 
 
 class BlockCache:
-    """Turtle text of subject blocks from the last builds, by digest of the block's triples.
+    """Turtle text of subject blocks from the last builds, by digest of the block's triples
+    (`turtle_blocks`), or by a key of what the block's node is made from, with its number of
+    triples (`(block, count)`: `kg.rdf.nodes`). The two kinds of key never meet: one digests
+    triples' text, the other marshalled inputs under a key of its own.
 
     Stored as marshal files (a dict of bytes loads at hundreds of MB/s): a *base* holding
     most blocks and, beside it, a *delta* of the blocks the base lacks. A rebuild after one
@@ -47,14 +54,14 @@ class BlockCache:
 
     def __init__(self, path: Path | None = None):
         self.path = path
-        self.blocks: dict[bytes, bytes] = {}
-        self.used: dict[bytes, bytes] = {}
+        self.blocks: dict[bytes, Any] = {}
+        self.used: dict[bytes, Any] = {}
         self.hits = 0
-        self._base: dict[bytes, bytes] = {}
-        self._delta: dict[bytes, bytes] | None = None  # None: no delta file
+        self._base: dict[bytes, Any] = {}
+        self._delta: dict[bytes, Any] | None = None  # None: no delta file
         if path is not None:
-            base = load_marshal(path, (_FORMAT,), "Turtle cache")
-            delta = load_marshal(_delta(path), (_FORMAT,), "Turtle cache")
+            base = load_marshal(path, _cache_header(), "Turtle cache")
+            delta = load_marshal(_delta(path), _cache_header(), "Turtle cache")
             self._base = base if isinstance(base, dict) else {}
             self._delta = delta if isinstance(delta, dict) else None
             self.blocks = {**self._base, **(self._delta or {})}
@@ -66,15 +73,23 @@ class BlockCache:
             self.hits += 1
         return block
 
-    def put(self, key: bytes, block: bytes) -> None:
+    def get_all(self, keys: list[bytes]) -> list[Any]:
+        """`get` of each key (None where missing), without a call per key."""
+        blocks = self.blocks
+        found = [blocks.get(key) for key in keys]
+        self.used.update((k, v) for k, v in zip(keys, found, strict=True) if v is not None)
+        self.hits += len(found) - found.count(None)
+        return found
+
+    def put(self, key: bytes, block: Any) -> None:
         self.used[key] = block
 
-    def adopt(self, used: dict[bytes, bytes]) -> None:
+    def adopt(self, used: dict[bytes, Any]) -> None:
         """Count as used the blocks another process used (`kg.build` writes a graph's parts
         in two processes: each one's cache entries must be kept)."""
         self.used.update(used)
 
-    def _plan(self) -> dict[bytes, bytes] | None:
+    def _plan(self) -> dict[bytes, Any] | None:
         """What `save` writes: the delta (blocks used that the base lacks) while new and
         no-longer-used blocks stay within `_DELTA_SHARE` of the graph, else None: a new base
         of the blocks used."""
@@ -98,9 +113,9 @@ class BlockCache:
             return
         delta = self._plan()
         if delta is not None:
-            save_marshal(_delta(self.path), (_FORMAT,), delta, "Turtle cache")
+            save_marshal(_delta(self.path), _cache_header(), delta, "Turtle cache")
             return
-        save_marshal(self.path, (_FORMAT,), self.used, "Turtle cache")
+        save_marshal(self.path, _cache_header(), self.used, "Turtle cache")
         with contextlib.suppress(OSError):  # left, it only holds blocks the base has
             _delta(self.path).unlink(missing_ok=True)
 
@@ -110,13 +125,33 @@ class BlockCache:
 _DELTA_SHARE = 0.05
 
 
+def _cache_header() -> tuple[str, bytes]:
+    return _FORMAT, code_digest()
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> bytes:
+    """A digest of the code that turns a graph's records into Turtle blocks (`kg.rdf`,
+    `kg.model`) and of the writer's version: a `BlockCache` made by other code is not read.
+    Blocks keyed by their triples' text only depend on the writer; those keyed by what their
+    node is made from (`kg.rdf.nodes`) depend on every rule in between."""
+    from importlib import metadata
+
+    here = Path(__file__).resolve().parent
+    digest = hashlib.blake2b(digest_size=16)
+    for path in [*sorted(here.glob("*.py")), here.parent / "model.py"]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(f"pyoxigraph {metadata.version('pyoxigraph')}".encode())
+    return digest.digest()
+
+
 def _delta(path: Path) -> Path:
     """The file of the blocks a `BlockCache`'s base file lacks."""
     return path.with_name(path.name + ".delta")
 
 
 @lru_cache(maxsize=1)
-def _header() -> bytes:
+def header() -> bytes:
     """The sorted @prefix lines that `serialize_triples` puts before any non-empty graph."""
     import pyoxigraph as ox
 
@@ -138,7 +173,7 @@ def _key(subject: str, po: set[tuple[str, str]]) -> bytes:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
-def _write_blocks(triples: Triples, subjects: list[str]) -> list[bytes]:
+def write_blocks(triples: Triples, subjects: list[str]) -> list[bytes]:
     """Oxigraph's Turtle for the given subjects' triples, cut into one block per subject."""
     import pyoxigraph as ox
 
@@ -147,7 +182,7 @@ def _write_blocks(triples: Triples, subjects: list[str]) -> list[bytes]:
     nt = "".join(f"{s} {p} {o} .\n" for s in subjects for p, o in triples.by_subject[s])
     parsed = ox.parse(nt.encode("utf-8", "surrogatepass"), ox.RdfFormat.N_TRIPLES)
     text = serialize_triples(list(parsed))
-    body = text[len(_header()) :]
+    body = text[len(header()) :]
     blocks: list[bytes] = []
     start = 0
     for line_start in _line_starts(body):
@@ -189,7 +224,7 @@ def turtle_blocks(
             missing.append(n)
         out.append(block)
     if missing:
-        for n, block in zip(missing, _write_blocks(triples, [subjects[n] for n in missing]),
+        for n, block in zip(missing, write_blocks(triples, [subjects[n] for n in missing]),
                             strict=True):  # fmt: skip
             out[n] = block
             cache.put(keys[n], block)
@@ -204,7 +239,7 @@ def turtle_bytes(triples: Triples, cache: BlockCache | None = None) -> bytes:
     """kg's sorted Turtle of `triples`, byte-identical to `kg.rdf.io.serialize_turtle`."""
     if not len(triples):
         return b""
-    return _header() + b"".join(turtle_blocks(triples, cache)[1])
+    return header() + b"".join(turtle_blocks(triples, cache)[1])
 
 
 def merge_blocks(
@@ -226,4 +261,4 @@ def merge_blocks(
             continue
         out.append(block)
         last, last_block = subject, block
-    return (_header() + b"".join(out) if out else b""), repeated
+    return (header() + b"".join(out) if out else b""), repeated
