@@ -419,7 +419,7 @@ def build_triples(
     """
     graph, result = _build(sources, **options)  # type: ignore[arg-type]
     gc.unfreeze()  # the records were frozen for the build only (`gc_paused`)
-    if not isinstance(graph, Triples):  # only with `reuse` or `split`, never given here
+    if not isinstance(graph, Triples):  # only with `reuse` or `defer`, never given here
         raise BuildError("internal error: no graph built")
     return graph, result
 
@@ -438,15 +438,15 @@ def _build(
     scheduler: str | None = None,
     max_bytes: int = 20_000_000,
     reuse: Callable[[str], bool] | None = None,
-    split: bool = False,
+    defer: bool = False,
     view: bool = False,
     standby: Standby | None = None,
-) -> tuple[Triples | Rendered | Deferred | None, BuildResult]:
+) -> tuple[Triples | Deferred | None, BuildResult]:
     """`build_triples`, stopping after ingest (graph None) when `reuse` says the outputs of a
-    build with these inputs (`inputs_digest`) are in place (`_reusable`);
-    with `split`, the graph is made and written as Turtle in two processes (`_render`); with
-    `view` (for a build that draws it), the graph is `Deferred`: `write_outputs` makes it
-    and sets its counts in the result. A `standby` started by the caller (`kg.standby.Standby`
+    build with these inputs (`inputs_digest`) are in place (`_reusable`). With `defer` (for
+    `build`), the graph is `Deferred`: `write_outputs` makes what it writes (the Turtle node
+    by node, the view from the records) and sets the graph's counts in the result; `view`:
+    the view will be drawn. A `standby` started by the caller (`kg.standby.Standby`
     with this model and gazetteers: the command line starts it before its imports) is used
     instead of one started here, and closed."""
     from kg.cache import pipeline_fingerprint
@@ -513,28 +513,23 @@ def _build(
             extractions = redate(extractions, references)
     timings["resolve"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    graph: Triples | Rendered | Deferred
+    graph: Triples | Deferred
     with gc_paused():
-        if split:
-            graph = _render(corpus.articles, extractions, resolution, references, cache)
+        with _fold_memo(cache):
+            groups = group_claims_and_events(extractions, resolution)
+        make = partial(graph_triples, corpus.articles, extractions, resolution, references,
+                       groups)  # fmt: skip
+        if defer:
+            graph = Deferred(
+                make, partial(_view_data, corpus.articles, resolution, groups),
+                group_counts(resolution, groups),
+                partial(_node_turtle, corpus.articles, extractions, resolution, references,
+                        groups, pipeline_fingerprint(model, gaz_paths)),
+            )  # fmt: skip
         else:
-            with _fold_memo(cache):
-                groups = group_claims_and_events(extractions, resolution)
-            make = partial(graph_triples, corpus.articles, extractions, resolution, references,
-                           groups)  # fmt: skip
-            if view:
-                graph = Deferred(
-                    make, partial(_view_data, corpus.articles, resolution, groups),
-                    group_counts(resolution, groups),
-                    partial(_node_turtle, corpus.articles, extractions, resolution, references,
-                            groups, pipeline_fingerprint(model, gaz_paths)),
-                )  # fmt: skip
-            else:
-                graph = make()
+            graph = make()
     timings["graph"] = time.perf_counter() - mark
-    if isinstance(graph, Rendered):
-        _count(result, graph.predicates, graph.types)
-    elif isinstance(graph, Triples):
+    if isinstance(graph, Triples):
         _count(result, *graph.tally())
 
     result.articles = sum(1 for a in corpus.articles if not a.derived_from)
@@ -584,78 +579,6 @@ class Deferred:
     #: its Turtle and number of triples made node by node with a block cache
     #: (`kg.rdf.nodes.node_turtle`), or None when only the triples can say it
     turtle: Callable[[Any], tuple[bytes, int] | None] | None = None
-
-
-@dataclass
-class Rendered:
-    """A graph already written as Turtle, with its counts: what `kg build --no-html` makes,
-    since nothing there reads the triples themselves (`_render`)."""
-
-    data: bytes
-    blocks: Any  # the `kg.rdf.turtle.BlockCache` the Turtle came from, to save
-    predicates: Counter[str]
-    types: Counter[str]
-
-
-def _render(
-    articles: Sequence[Article],
-    extractions: list[Extraction],
-    resolution: Resolution,
-    references: dict[str, str],
-    cache: Path | None,
-) -> Rendered:
-    """The graph's Turtle made in two processes: the documents, actors and relation claims in
-    a forked one, the events here; then the two sorted block lists are merged.
-
-    The parts share only sentence nodes, with the same triples on both sides, so the bytes
-    are those of `turtle_bytes(graph_triples(...))` (tested). The events are the larger part
-    (~60% of the work at 5,000 articles), and they stay here because a forked process pays
-    for every page of the inherited records it touches (copy on write): the smaller part
-    goes there. Where fork is unsafe the other part runs here afterwards: the same bytes.
-    """
-    from kg.rdf.graph import core_triples, event_triples
-    from kg.rdf.turtle import BLOCKS_FILE, BlockCache, merge_blocks
-
-    blocks = BlockCache(cache / BLOCKS_FILE if cache is not None else None)
-    there = partial(core_triples, articles, extractions, resolution, references)
-    here = partial(event_triples, extractions, resolution)
-    job = background.start(partial(_part, there, blocks))
-    try:
-        graph, (subjects, mine, _, predicates, types) = _part_here(here, blocks)
-    except BaseException:
-        job.cancel()
-        raise
-    their_subjects, theirs, used, their_predicates, their_types = job.result()
-    blocks.adopt(used)
-    data, repeated = merge_blocks([(subjects, mine), (their_subjects, theirs)])
-    shared = Triples()  # sentences both parts cite are one node each: counted once
-    for s in repeated:
-        shared.add_all(s, graph.by_subject[s])
-    shared_predicates, shared_types = shared.tally()
-    predicates.update(their_predicates)
-    predicates.subtract(shared_predicates)
-    types.update(their_types)
-    types.subtract(shared_types)
-    return Rendered(data, blocks, predicates, types)
-
-
-_Part = tuple[list[str], list[bytes], dict[bytes, bytes], Counter[str], Counter[str]]
-
-
-def _part_here(make: Callable[[], Triples], blocks: Any) -> tuple[Triples, _Part]:
-    """One part of `_render`: its triples, and its subjects, their Turtle blocks, the block
-    cache entries it used and its counts."""
-    from kg.rdf.turtle import turtle_blocks
-
-    graph = make()
-    subjects, out = turtle_blocks(graph, blocks)
-    predicates, types = graph.tally()
-    return graph, (subjects, out, blocks.used, predicates, types)
-
-
-def _part(make: Callable[[], Triples], blocks: Any) -> _Part:
-    """`_part_here` in a forked process: all but the triples, which stay there."""
-    return _part_here(make, blocks)[1]
 
 
 def _save_quietly(cache: Any) -> list[str]:
@@ -749,8 +672,7 @@ def _date_memo(cache: str | Path | None) -> Any:
 
 
 def _fold_memo(cache: str | Path | None) -> Any:
-    """Grouping claims and events with the sentences the last build folded. A split build
-    (no view: claims are grouped in a forked process) neither reads nor writes them."""
+    """Grouping claims and events with the sentences the last build folded."""
     from kg.rdf import graph as rdf_graph
 
     return _memo(cache, FOLDS_FILE, lambda known: folds(known or {}),
@@ -766,31 +688,41 @@ def _layout_memo(cache: str | Path | None) -> Any:
                  partial(_source, layout, "igraph", "networkx"))  # fmt: skip
 
 
-def _turtle_data(graph: Graph | Triples | Rendered, cache: Path | None) -> tuple[bytes, Any]:
-    """The Turtle of the graph, and its block cache when that changed and has a file (to be
-    saved by the caller), else None."""
+def _turtle_data(
+    graph: Graph | Triples | Deferred, cache: Path | None
+) -> tuple[bytes, Any, tuple[GraphCounts, int] | None]:
+    """The Turtle of the graph; its block cache when that changed and has a file (to be saved
+    by the caller), else None; and, for a `Deferred` graph (made here), its counts and number
+    of triples. A `Deferred` graph is written node by node when it can be (`_by_node`), else
+    from its triples, which are tallied only when the records did not give the counts (~0.25 s
+    at 5,000 articles)."""
     if isinstance(graph, Graph):
         from kg.rdf.io import serialize_turtle
 
-        return serialize_turtle(graph), None
+        return serialize_turtle(graph), None, None
     from kg.rdf.turtle import BLOCKS_FILE, BlockCache, turtle_bytes
 
-    if isinstance(graph, Rendered):
-        data, blocks = graph.data, graph.blocks
-    else:
-        blocks = BlockCache(cache / BLOCKS_FILE if cache is not None else None)
-        data = turtle_bytes(graph, blocks)
-    return data, (blocks if blocks.path is not None and blocks.changed else None)
+    counts = None
+    if isinstance(graph, Deferred):
+        by_node = _by_node(graph, cache)
+        if by_node is not None:
+            return by_node
+        known, graph = graph.counts, graph.make()
+        counts = (known, len(graph)) if known is not None else _tallied(*graph.tally())
+    blocks = BlockCache(cache / BLOCKS_FILE if cache is not None else None)
+    data = turtle_bytes(graph, blocks)
+    return data, (blocks if blocks.path is not None and blocks.changed else None), counts
 
 
 def _turtle(
-    graph: Graph | Triples | Rendered, cache: Path | None
-) -> tuple[bytes, background.Job[list[str]] | None]:
-    """The Turtle of the graph, and the job saving its block cache (a forked process: the
-    ~25 MB file of a 5,000-article graph costs ~0.15 s to write, which the build need not wait
-    for until its end)."""
-    data, blocks = _turtle_data(graph, cache)
-    return data, (background.start(partial(_save_quietly, blocks)) if blocks is not None else None)
+    graph: Graph | Triples | Deferred, cache: Path | None
+) -> tuple[bytes, background.Job[list[str]] | None, tuple[GraphCounts, int] | None]:
+    """`_turtle_data`, with the job saving the block cache (a forked process: the ~25 MB file
+    of a 5,000-article graph costs ~0.15 s to write, which the build need not wait for until
+    its end) in place of the cache."""
+    data, blocks, counts = _turtle_data(graph, cache)
+    save = background.start(partial(_save_quietly, blocks)) if blocks is not None else None
+    return data, save, counts
 
 
 def _turtle_file(
@@ -803,17 +735,9 @@ def _turtle_file(
     for a `Deferred` graph (made here), its counts and number of triples: from a tally only
     when the records did not give the counts (~0.25 s at 5,000 articles, on the longer of the
     two processes). The save's warnings come at the end (`background.Job.finish`)."""
-    counts: tuple[GraphCounts, int] | None = None
     with _kept_warnings() as messages:
         mark = time.perf_counter()
-        by_node = _by_node(graph, cache) if isinstance(graph, Deferred) else None
-        if by_node is not None:
-            data, blocks, counts = by_node
-        else:
-            if isinstance(graph, Deferred):
-                known, graph = graph.counts, graph.make()
-                counts = (known, len(graph)) if known is not None else _tallied(*graph.tally())
-            data, blocks = _turtle_data(graph, cache)
+        data, blocks, counts = _turtle_data(graph, cache)
         path.write_bytes(data)
         digest = _digest(data)
         seconds = round(time.perf_counter() - mark, 3)
@@ -890,7 +814,7 @@ def _locked(out: Path) -> Iterator[None]:
 
 
 def write_outputs(
-    graph: Graph | Triples | Rendered | Deferred,
+    graph: Graph | Triples | Deferred,
     result: BuildResult,
     out: Path,
     *,
@@ -904,12 +828,11 @@ def write_outputs(
     `started` (a `time.perf_counter()` reading): when the build began, for the seconds and the
     write time that build.json gives; without it, those are the result's as given.
 
-    With `Triples` and a `cache` folder, the Turtle text of subjects that did not change since
-    the last build is reused from there (`kg.rdf.turtle`); the bytes are the same either way.
-    A `Deferred` graph is made here (`_write_with_view`) and its counts set in `result`.
+    With a `cache` folder, the Turtle text of subjects that did not change since the last
+    build is reused from there (`kg.rdf.turtle`; for a `Deferred` graph, by node:
+    `kg.rdf.nodes`); the bytes are the same either way. A `Deferred` graph is made here and
+    its counts set in `result`.
     """
-    if html and isinstance(graph, Rendered):
-        raise BuildError("internal error: a graph written as Turtle only cannot be drawn")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -920,15 +843,14 @@ def write_outputs(
         saving = None
         try:
             names = [GRAPH_FILE]
-            if html and not isinstance(graph, Rendered):  # (a Rendered one was refused above)
+            if html:
                 digests, saving = _write_with_view(graph, result, staging, html_options, cache)
                 names.append(HTML_FILE)
             else:
-                if isinstance(graph, Deferred):  # nothing to draw: made here
-                    graph = graph.make()
-                    _count(result, *graph.tally())
                 mark = time.perf_counter()
-                data, saving = _turtle(graph, cache)
+                data, saving, counts = _turtle(graph, cache)
+                if counts is not None:
+                    _set_counts(result, *counts)
                 (staging / GRAPH_FILE).write_bytes(data)
                 digests = {GRAPH_FILE: _digest(data)}
                 del data
@@ -1017,7 +939,7 @@ def build(
     reuse = _reusable(out, html, folder) if folder is not None else None
     # without the view nothing reads the triples: they are made and written in two processes
     graph, result = _build(
-        sources, cache=folder, reuse=reuse, split=not html, view=html,
+        sources, cache=folder, reuse=reuse, defer=True, view=html,
         **options,  # type: ignore[arg-type]
     )  # fmt: skip
     if graph is None:

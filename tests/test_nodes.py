@@ -28,7 +28,7 @@ def parts(seeds_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[An
     from kg.build import Deferred, _build
 
     cache = tmp_path_factory.mktemp("nodes") / "cache"
-    graph, _ = _build([seeds_dir], cache=cache, view=True)
+    graph, _ = _build([seeds_dir], cache=cache, defer=True)
     assert isinstance(graph, Deferred) and graph.turtle is not None
     return (*graph.make.args, graph.turtle.args[-1])
 

@@ -616,16 +616,18 @@ def test_entry_of_an_earlier_layout_is_a_quiet_miss(
 
 
 @pytest.mark.parametrize("forked", [True, False])
-def test_graph_written_in_two_processes_is_the_same_turtle(
+def test_no_html_build_writes_the_turtle_of_the_triples(
     seeds_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forked: bool
 ):
-    """`kg build --no-html` makes the events part of the graph in a forked process and
-    merges the two parts' Turtle blocks: the bytes and counts of the one-process graph."""
+    """`kg build --no-html` writes the Turtle node by node (`kg.rdf.nodes`) and saves its
+    block cache in a forked process (where fork is unsafe, in this one): the bytes and counts
+    of the graph's triples, and a rebuild from that cache makes no block again."""
     from kg import background
     from kg.build import CACHE_DIR, GRAPH_FILE, SUMMARY_FILE, build, build_triples
-    from kg.rdf.turtle import BLOCKS_FILE, BlockCache, turtle_bytes
+    from kg.rdf import nodes
+    from kg.rdf.turtle import turtle_bytes
 
-    if not forked:  # where fork is unsafe the events part runs in this process, afterwards
+    if not forked:
         monkeypatch.setattr(background, "fork_safe", lambda: False)
     triples, whole = build_triples([seeds_dir])
     expected = turtle_bytes(triples)
@@ -635,11 +637,13 @@ def test_graph_written_in_two_processes_is_the_same_turtle(
     counts = ("actors", "relations", "statements", "events", "triples")
     assert [getattr(result, c) for c in counts] == [getattr(whole, c) for c in counts]
     assert result.triples == len(triples) and result.events > 0
-    # both processes' Turtle blocks were kept: a rebuild into another folder reuses them all
-    blocks = BlockCache(out / CACHE_DIR / BLOCKS_FILE)
-    assert turtle_bytes(triples, blocks) == expected
-    assert blocks.hits == len(triples.by_subject) and not blocks.changed
     assert f'"triples": {len(triples)}' in (out / SUMMARY_FILE).read_text(encoding="utf-8")
+    written: list[int] = []
+    real = nodes.write_blocks
+    monkeypatch.setattr(nodes, "write_blocks", lambda t, s: written.append(len(s)) or real(t, s))
+    again = tmp_path / "again"
+    build([seeds_dir], again, html=False, cache=out / CACHE_DIR)
+    assert (again / GRAPH_FILE).read_bytes() == expected and written == []
 
 
 @pytest.mark.parametrize("n", [0, 1, 5, 31, 33, 100, 500])

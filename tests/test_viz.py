@@ -335,7 +335,7 @@ def test_view_data_from_records_is_what_the_reader_reads(seeds_dir: Path, tmp_pa
     data made from the build's records equals the data read from its triples."""
     from kg.build import Deferred, _build
 
-    graph, _ = _build([seeds_dir], view=True)
+    graph, _ = _build([seeds_dir], defer=True, view=True)
     assert isinstance(graph, Deferred)
     triples = graph.make()
     made, read = graph.view(), read_view_data(triples)

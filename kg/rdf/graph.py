@@ -33,7 +33,6 @@ from kg.resolve import MentionKeys, Resolution, mention_name
 __all__ = [
     "to_graph",
     "graph_triples",
-    "core_triples",
     "claim_groups",
     "event_nodes",
     "group_claims_and_events",
@@ -44,7 +43,17 @@ __all__ = [
     "Groups",
     "GraphCounts",
     "group_counts",
-    "event_triples",
+    "add_document",
+    "add_actor",
+    "add_statement",
+    "add_event",
+    "add_sentence",
+    "relation_triple",
+    "doc_subject",
+    "actor_subject",
+    "statement_subject",
+    "event_subject",
+    "sentence_subject",
     "doc_iri",
     "actor_iri",
     "actor_iris",
@@ -253,8 +262,16 @@ def graph_triples(
     (`groups`: the extractions' `group_claims_and_events`, when the caller made them)."""
     extractions = list(extractions)
     groups = groups or group_claims_and_events(extractions, resolution)
-    g = core_triples(articles, extractions, resolution, references, groups.claims)
-    _add_events(g, extractions, resolution, groups.events)
+    references = references or {}
+    g = Triples()
+    for article in articles:
+        add_document(g, article, references.get(article.id))
+    for actor in resolution.actors.values():
+        add_actor(g, actor)
+    for key, group in groups.claims.items():
+        g.add(*add_statement(g, key, group, resolution.of))
+    for key, node in groups.events.items():
+        add_event(g, key, node, resolution.of)
     return g
 
 
@@ -296,33 +313,6 @@ class Groups(NamedTuple):
 def group_claims_and_events(extractions: Sequence[Extraction], resolution: Resolution) -> Groups:
     """`Groups` of the extractions: made once when both the graph and the view need them."""
     return Groups(claim_groups(extractions, resolution), event_nodes(extractions, resolution))
-
-
-def core_triples(
-    articles: Sequence[Article],
-    extractions: Sequence[Extraction],
-    resolution: Resolution,
-    references: Mapping[str, str] | None = None,
-    claims: dict[str, ClaimGroup] | None = None,
-) -> Triples:
-    """The documents, actors and relation claims of `graph_triples`: all but the events
-    (`claims`: the `claim_groups` of the extractions, when the caller made them).
-
-    With `event_triples` it splits the graph in two parts that share no subject except
-    sentences, whose triples are the same on both sides: `kg build` makes them in two
-    processes (`kg.build`).
-    """
-    g = Triples()
-    references = references or {}
-    for article in articles:
-        add_document(g, article, references.get(article.id))
-
-    for actor in resolution.actors.values():
-        add_actor(g, actor)
-    for key, group in (claims if claims is not None
-                       else claim_groups(extractions, resolution)).items():  # fmt: skip
-        g.add(*add_statement(g, key, group, resolution.of))
-    return g
 
 
 def add_actor(g: Triples, actor: Actor) -> None:
@@ -395,7 +385,7 @@ def claim_groups(
 
     A claim is (subject, property, object, sentence text with case and punctuation
     ignored): the same sentence in two near-duplicate articles is one claim with two
-    sources. Both the graph (`core_triples`) and the view (`kg.viz.records`) are made from
+    sources. Both the graph (`add_statement`) and the view (`kg.viz.records`) are made from
     these groups, so they cannot disagree on what a claim is.
     """
     key_of = resolution.of.get
@@ -412,13 +402,6 @@ def claim_groups(
             else:
                 found[2].append((ex, rel))
     return dict(sorted(claims.items()))
-
-
-def event_triples(extractions: Sequence[Extraction], resolution: Resolution) -> Triples:
-    """The events of `graph_triples` and the sentences they cite (see `core_triples`)."""
-    g = Triples()
-    _add_events(g, list(extractions), resolution)
-    return g
 
 
 def _claim(g: Triples, ex: Extraction, item: Relation | Event,
@@ -594,7 +577,7 @@ def event_nodes(
 ) -> dict[str, EventNode]:
     """The events of the corpus by key, in key order, each with what its node says: the
     reports of one real event grouped (`_group_events`), and its kind, label, participants
-    and date taken from them. The graph (`event_triples`) and the view (`kg.viz.records`)
+    and date taken from them. The graph (`add_event`) and the view (`kg.viz.records`)
     are both made from these."""
     parts: dict[int, tuple[str | None, str | None]] = {}  # the participants of each event
     found = _group_events(list(extractions), resolution, parts)
@@ -616,14 +599,6 @@ def event_nodes(
             max(ev.confidence for _, ev in reports), reports,
         )  # fmt: skip
     return nodes
-
-
-def _add_events(g: Triples, extractions: list[Extraction], resolution: Resolution,
-                nodes: dict[str, EventNode] | None = None) -> None:
-    if nodes is None:
-        nodes = event_nodes(extractions, resolution)
-    for key, node in nodes.items():
-        add_event(g, key, node, resolution.of)
 
 
 def add_event(g: Triples, key: str, node: EventNode, keys: MentionKeys) -> None:

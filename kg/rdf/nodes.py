@@ -56,6 +56,8 @@ __all__ = ["node_turtle"]
 #: What `add_document` reads of an article (the text and path it does not).
 _DOCUMENT_FIELDS = ("id", "source", "title", "author", "date", "outlet", "content_hash",
                     "duplicate_of", "similarity", "derived_from")  # fmt: skip
+#: Equal values give equal bytes in this format (see `node_turtle`).
+_MARSHAL_FORMAT = 2
 # what makes each kind of node, in `_make`
 _DOCUMENT, _ACTOR, _STATEMENT, _EVENT, _SENTENCE = range(5)
 
@@ -143,8 +145,10 @@ def node_turtle(
         inputs.append((_SENTENCE, tokens[doc_id], n))
         makes.append((_SENTENCE, (ex, n)))
     # the inputs themselves are the keys: ~100 bytes each, and digesting 71k of them took
-    # longer than looking them up (the code they are read by is in the cache's header)
-    keys = list(map(marshal.dumps, inputs))
+    # longer than looking them up (the code they are read by is in the cache's header).
+    # Marshal format 2: from format 3 on, a string or tuple referenced elsewhere is written
+    # as a back-reference and an interned string is flagged, so equal inputs could differ.
+    keys = [marshal.dumps(x, _MARSHAL_FORMAT) for x in inputs]
     del inputs
 
     # subjects are IRIs, written in the order of their text (`kg.rdf.turtle`)

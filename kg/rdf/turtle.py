@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import heapq
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from kg.cache import load_marshal, save_marshal
 from kg.rdf.triples import Triples
 
 __all__ = [
-    "BlockCache", "turtle_bytes", "turtle_blocks", "merge_blocks", "header", "write_blocks",
+    "BlockCache", "turtle_bytes", "turtle_blocks", "header", "write_blocks", "code_digest",
     "BLOCKS_FILE",
 ]
 
@@ -240,25 +239,3 @@ def turtle_bytes(triples: Triples, cache: BlockCache | None = None) -> bytes:
     if not len(triples):
         return b""
     return header() + b"".join(turtle_blocks(triples, cache)[1])
-
-
-def merge_blocks(
-    parts: list[tuple[list[str], list[bytes]]],
-) -> tuple[bytes, list[str]]:
-    """kg's Turtle of a graph made in parts (`turtle_blocks` of each), and the subjects that
-    more than one part had. A subject in two parts must have the same triples in both (its
-    blocks are then equal): a graph is split so (`kg.rdf.graph.core_triples`)."""
-    merged = heapq.merge(*(zip(*part, strict=True) for part in parts),
-                         key=lambda pair: _order(pair[0]))  # fmt: skip
-    out: list[bytes] = []
-    repeated: list[str] = []
-    last, last_block = None, b""
-    for subject, block in merged:
-        if subject == last:
-            if block != last_block:
-                raise RuntimeError(f"Turtle writer: two parts disagree on {subject}")
-            repeated.append(subject)
-            continue
-        out.append(block)
-        last, last_block = subject, block
-    return (header() + b"".join(out) if out else b""), repeated
