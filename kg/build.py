@@ -128,7 +128,8 @@ class BuildResult:
 
 
 #: Libraries whose version can change the bytes of an output (Turtle writer, view, layout).
-_OUTPUT_LIBRARIES = ("pyoxigraph", "rdflib", "networkx", "igraph", "pyvis", "numpy", "orjson")
+_OUTPUT_LIBRARIES = ("pyoxigraph", "rdflib", "networkx", "igraph", "pyvis", "jinja2", "numpy",
+                     "orjson")
 
 
 @lru_cache(maxsize=1)

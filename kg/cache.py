@@ -22,7 +22,8 @@ any more": the cache never grows past the corpus. The id is part of the key beca
 
 The same folder holds the other caches of a rebuild, each keyed by content:
 - `ingest.marshal` (per-file cleaning, `kg.ingest.cache`);
-- `turtle-blocks.marshal` and its `.delta` (the Turtle text of each subject, `kg.rdf.turtle`);
+- `turtle-blocks.marshal` and its `.delta` (the Turtle text of each node, by what it is made
+  from: `kg.rdf.nodes`, `kg.rdf.turtle`);
 - `dates.marshal` (normalised dates, `kg.dates`);
 - `folds.marshal` (sentences as claims are keyed, `kg.rdf.graph.folds`);
 - `layout.marshal` (the view's layout, `kg.viz.layout.memoised`).

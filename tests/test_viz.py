@@ -425,3 +425,31 @@ def test_build_falls_back_to_reading_and_tallying_the_triples(
         assert getattr(result, name) == built[name], name
     for name in ("graph.html", "graph.ttl"):
         assert (tmp_path / name).read_bytes() == (seed_build / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("big", [False, True], ids=["physics", "placed"])
+def test_page_is_what_pyvis_network_writes(seed_build: Path, big: bool):
+    """kg renders pyvis's template without importing `pyvis.network` (`_pyvis_html`): the same
+    nodes, edges and options given to a pyvis `Network` give the same page, with physics on
+    (a small graph) and off (positions computed ahead, past `PHYSICS_LIMIT`)."""
+    from pyvis.network import Network
+
+    from kg.viz import page
+    from kg.viz.select import select
+
+    data = read_view_data(Graph().parse(seed_build / "graph.ttl", format="turtle"))
+    nodes, edges, options, _ = page._build(data, select(data), events_mode="edges")
+    if big:
+        options = page._options(True, True)
+    assert nodes and edges
+    net = Network(height="100%", width="100%", directed=True, cdn_resources="in_line")
+    net.templateEnv.policies["json.dumps_function"] = page._sorted_json
+    net.options = options
+    for node in nodes:
+        fields = {k: v for k, v in node.items() if k not in ("id", "label", "shape", "color")}
+        net.add_node(node["id"], label=node["label"], shape=node["shape"], color=node["color"],
+                     **fields)  # fmt: skip
+    for edge in edges:
+        fields = {k: v for k, v in edge.items() if k not in ("from", "to", "arrows")}
+        net.add_edge(edge["from"], edge["to"], **fields)
+    assert page._pyvis_html(nodes, edges, options) == net.generate_html(name="graph.html")

@@ -7,12 +7,14 @@ are exactly what the page holds.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from kg.errors import KGError
 from kg.viz.layout import importance
 from kg.viz.read import ViewData
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["EdgeSpec", "Selection", "resolve_focus", "select"]
 
@@ -79,6 +81,8 @@ def resolve_focus(data: ViewData, focus: str) -> str:
 
 
 def _actor_graph(data: ViewData) -> nx.Graph:
+    import networkx as nx  # only a focus view needs it (~0.1 s to import)
+
     g = nx.Graph()
     g.add_nodes_from(data.actors)
     for rel in data.relations:
@@ -135,6 +139,8 @@ def select(
         raise KGError(f"max_nodes must be at least 1, not {max_nodes}")
     focus_iri = resolve_focus(data, focus) if focus else None
     if focus_iri:
+        import networkx as nx
+
         keep = set(nx.ego_graph(_actor_graph(data), focus_iri, radius=hops).nodes)
     else:
         keep = set(data.actors)
