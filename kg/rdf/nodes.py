@@ -58,6 +58,8 @@ _DOCUMENT_FIELDS = ("id", "source", "title", "author", "date", "outlet", "conten
                     "duplicate_of", "similarity", "derived_from")  # fmt: skip
 #: Equal values give equal bytes in this format (see `node_turtle`).
 _MARSHAL_FORMAT = 2
+#: Nodes whose triples are made and written together (`node_turtle`).
+_SLICE = 8192
 # what makes each kind of node, in `_make`
 _DOCUMENT, _ACTOR, _STATEMENT, _EVENT, _SENTENCE = range(5)
 
@@ -164,14 +166,18 @@ def node_turtle(
         else:
             out.append(found[0])
             total += found[1]
-    if missing:
-        made = _make([makes[i] for _, i in missing], resolution, references, direct)
-        new = write_blocks(made, [subjects[i] for _, i in missing])
-        for (n, i), block in zip(missing, new, strict=True):
+    # made a slice at a time: a first build makes every node, and the triples of all of them
+    # at once (~650k at 5,000 articles) would sit in memory beside the records
+    for start in range(0, len(missing), _SLICE):
+        part = missing[start : start + _SLICE]
+        made = _make([makes[i] for _, i in part], resolution, references, direct)
+        new = write_blocks(made, [subjects[i] for _, i in part])
+        for (n, i), block in zip(part, new, strict=True):
             count = len(made.by_subject[subjects[i]])
             cache.put(keys[i], (block, count))
             out[n] = block
             total += count
+        del made
     return b"".join(out), total
 
 
