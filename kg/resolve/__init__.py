@@ -106,12 +106,24 @@ def resolve(
         for alias in (entry.label, *entry.aliases):
             gaz_keys.setdefault(name_key(alias), entry.id)
 
-    # every name with its number of mentions, in order of first use: the order in which
-    # names and nodes first appear below is that of the mentions
-    per_article = [name_uses(ex.mentions) for ex in extractions]
-    uses: Counter[NameKey] = Counter()
-    for used in per_article:
-        uses.update(dict(used))
+    # every name with its number of mentions, in order of first use (the order in which
+    # names and nodes first appear below is that of the mentions), and the articles it occurs
+    # in (a mention's doc_id is its extraction's): one pass over the ~150k (article, name)
+    # pairs of 5,000 articles, without `Counter.update`, whose Python loop per article was
+    # a seventh of resolution
+    uses: dict[NameKey, int] = {}
+    where: dict[NameKey, set[str]] = {}
+    count = uses.get
+    for ex in extractions:
+        doc_id = ex.doc_id
+        for use, n in name_uses(ex.mentions):
+            so_far = count(use)
+            if so_far is None:
+                uses[use] = n
+                where[use] = {doc_id}
+            else:
+                uses[use] = so_far + n
+                where[use].add(doc_id)
     seen: dict[tuple[str, str, str | None], tuple[Node, str] | None] = {}
     node_of: dict[NameKey, tuple[Node, str]] = {}
     names: dict[Node, Counter[str]] = defaultdict(Counter)
@@ -129,12 +141,6 @@ def resolve(
         node, name = found
         names[node][name] += n
         kinds[node][kind] += n
-    # the articles each name occurs in (a mention's doc_id is its extraction's)
-    where: dict[NameKey, set[str]] = defaultdict(set)
-    for ex, used in zip(extractions, per_article, strict=True):
-        doc_id = ex.doc_id
-        for use, _ in used:
-            where[use].add(doc_id)
     docs: dict[Node, set[str]] = defaultdict(set)
     for use, (node, _) in node_of.items():
         docs[node] |= where[use]
