@@ -44,7 +44,7 @@ def _subjects(data: bytes) -> int:
     return sum(1 for line in lines if line and not line.startswith((b"\t", b"@prefix ")))
 
 
-@pytest.mark.parametrize("piece", [8192, 7], ids=["one-slice", "many-slices"])
+@pytest.mark.parametrize("piece", [100_000, 7], ids=["one-slice", "many-slices"])
 def test_node_turtle_is_the_turtle_of_the_triples(
     parts, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, piece: int
 ):

@@ -59,7 +59,7 @@ _DOCUMENT_FIELDS = ("id", "source", "title", "author", "date", "outlet", "conten
 #: Equal values give equal bytes in this format (see `node_turtle`).
 _MARSHAL_FORMAT = 2
 #: Nodes whose triples are made and written together (`node_turtle`).
-_SLICE = 8192
+_SLICE = 2048
 # what makes each kind of node, in `_make`
 _DOCUMENT, _ACTOR, _STATEMENT, _EVENT, _SENTENCE = range(5)
 
