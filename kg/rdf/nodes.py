@@ -114,7 +114,7 @@ def node_turtle(
     for claim, group in groups.claims.items():
         s_key, o_key, found = group
         direct.setdefault(s_key, []).append(group)
-        reports = []
+        reports: list[tuple] = []
         for ex, rel in found:
             by = rel.claimed_by
             reports.append((tokens[ex.doc_id], at[id(rel)],
@@ -192,11 +192,14 @@ def _make(what: list[tuple[int, Any]], resolution: Resolution, references: Mappi
         elif kind == _ACTOR:
             add_actor(g, item)
         elif kind == _STATEMENT:
-            add_statement(g, *item, keys)
+            claim, group = item
+            add_statement(g, claim, group, keys)
         elif kind == _EVENT:
-            add_event(g, *item, keys)
+            event, node = item
+            add_event(g, event, node, keys)
         else:
-            add_sentence(g, *item)
+            ex, n = item
+            add_sentence(g, ex, n)
     for kind, item in what:  # an actor's node holds the relations it is the subject of
         if kind == _ACTOR:
             g.add_all(actor_subject(item.key),
