@@ -568,10 +568,11 @@ def _set_counts(result: BuildResult, counts: GraphCounts, triples: int) -> None:
 @dataclass
 class Deferred:
     """A graph not made yet: `make()` gives its triples, `view()` the view's data made from
-    the build's records (`kg.viz.records`; None when only the triples can say it). A build
-    with the view needs the triples only for the Turtle, so they are made in the forked
-    process that writes it (`_turtle_file`), beside the view, instead of here before it
-    (~0.8 s at 5,000 articles). `counts`: all but the number of triples, known from the
+    the build's records (`kg.viz.records`; None when only the triples can say it), and
+    `turtle(blocks)` its Turtle made node by node. `kg build` needs the triples only for the
+    Turtle, so they are made where it is written (with the view, in the forked process that
+    writes it beside the view: `_turtle_file`), and with a block cache only for the nodes
+    that changed (`_by_node`). `counts`: all but the number of triples, known from the
     records (`kg.rdf.graph.group_counts`); when None, the triples are tallied."""
 
     make: Callable[[], Triples]
@@ -890,9 +891,9 @@ def _write_with_view(
     the Turtle in a forked process, the view here, so on 2 cores the pair costs the longer of
     the two. A `Deferred` graph's triples are made there too, and the view drawn from its
     records (`kg.viz.records`); otherwise both read the finished triples. The view is the
-    longer part (~2 s against ~1.5 s at 5,000 articles) and stays here, because a forked
-    process pays for every page of inherited objects it touches (copy on write): ~15% more
-    for the view when it ran there."""
+    longer part (~1.3 s against ~0.9 s for the Turtle of a 5,000-article rebuild) and stays
+    here, because a forked process pays for every page of inherited objects it touches (copy
+    on write): ~15% more for the view when it ran there."""
     # answers (seconds, digest, warnings, counts), then saves (`_turtle_file`)
     job: background.Job[Any] = background.start(
         partial(_turtle_file, graph, staging / GRAPH_FILE, cache)
@@ -938,7 +939,7 @@ def build(
     folder = cache_folder(out, cache)
     started = time.perf_counter()
     reuse = _reusable(out, html, folder) if folder is not None else None
-    # without the view nothing reads the triples: they are made and written in two processes
+    # the graph is made where it is written (`Deferred`): its Turtle node by node
     graph, result = _build(
         sources, cache=folder, reuse=reuse, defer=True, view=html,
         **options,  # type: ignore[arg-type]
