@@ -25,22 +25,29 @@ def _fresh(docs: dict[str, np.ndarray], max_postings: int = 100):
 
 
 @pytest.mark.parametrize("seed", range(5))
-@pytest.mark.parametrize("edit", ["change", "add", "delete", "change two", "same"])
+@pytest.mark.parametrize("edit", ["change", "add", "delete", "change two", "change many", "same"])
 def test_patched_pairs_are_the_fresh_pairs(seed: int, edit: str, monkeypatch: pytest.MonkeyPatch):
-    docs = _corpus(seed)
+    """Edits of documents already indexed take the short way (`_edited`: one document, two,
+    and twelve, past the comparisons, through a table); added and deleted ones the general
+    one. Both give the pairs and the index of a fresh build."""
+    docs = _corpus(seed, 300 if edit == "change many" else 60)
     _, state = _fresh(docs)
     rng = np.random.default_rng(100 + seed)
-    if edit in {"change", "change two"}:
-        for name in ["d007", "d031"][: 1 if edit == "change" else 2]:
-            docs[name] = np.unique(np.r_[docs[name][5:], rng.integers(0, 400, 9)]
-                                   .astype(np.uint64))  # fmt: skip
-    elif edit == "add":
+    edited = {"change": 1, "change two": 2, "change many": 12}.get(edit, 0)
+    for name in [f"d{i:03d}" for i in (7, 31, *range(40, 290, 25))][:edited]:
+        docs[name] = np.unique(np.r_[docs[name][5:], rng.integers(0, 400, 9)]
+                               .astype(np.uint64))  # fmt: skip
+    if edit == "add":
         docs["d025b"] = np.unique(rng.integers(0, 120, 50).astype(np.uint64))
     elif edit == "delete":
         del docs["d012"]
+    short: list[int] = []
+    real = postings._edited
     with monkeypatch.context() as m:  # patched, not quietly rebuilt
         m.setattr(postings, "_fresh", lambda *a: pytest.fail("index built afresh"))
+        m.setattr(postings, "_edited", lambda *a: short.append(len(a[2])) or real(*a))
         patched, new_state = matches(docs, 0.3, state)
+    assert short == ([edited] if edited else [])
     fresh, fresh_state = _fresh(docs)
     assert patched == fresh and fresh
     # the patched index is the fresh index: the next build patches from a true state

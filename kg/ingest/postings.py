@@ -143,6 +143,74 @@ def _tally(codes: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
     return np.unique(codes, return_counts=True)
 
 
+def _sorted_entries(hashes: Mapping[str, np.ndarray], docs: list[str],
+                    at: Mapping[str, int]) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """The index entries of `docs` (hash, owner: the document's place `at`), sorted as the
+    index is: by hash, then owner."""
+    if not docs:
+        return np.empty(0, np.uint64), np.empty(0, np.int64)
+    flat = np.concatenate([hashes[d] for d in docs])
+    owner = np.repeat(np.array([at[d] for d in docs], dtype=np.int64),
+                      [len(hashes[d]) for d in docs])  # fmt: skip
+    order = np.lexsort((owner, flat))
+    return flat[order], owner[order]
+
+
+def _places(flat: np.ndarray, owner: np.ndarray, add_flat: np.ndarray,
+            add_owner: np.ndarray) -> np.ndarray:  # fmt: skip
+    """Where each sorted new entry goes in the index (`flat`, `owner`): among the postings
+    of its hash, after the smaller owners."""
+    at = np.searchsorted(flat, add_flat, "left")
+    end = np.searchsorted(flat, add_flat, "right")
+    for n in np.flatnonzero(end > at).tolist():
+        run = owner[at[n] : end[n]]
+        at[n] += int(np.count_nonzero(run < add_owner[n]))
+    return at
+
+
+def _edited(old_flat: np.ndarray, old_owner: np.ndarray, edited: list[int],
+            add_flat: np.ndarray, add_owner: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """The index with the entries of the `edited` documents (their places, unchanged) cut
+    out and their new sorted entries put in, and the hashes cut out.
+
+    The usual rebuild: the same documents, one or a few edited. Every owner keeps its
+    value, so the index is copied once, piece by piece between the few places where an
+    entry goes or comes (the general patch gathered, masked and inserted into both arrays:
+    ~0.16 s a pass at 5,000 articles, two passes a build)."""
+    if len(edited) <= 8:  # a comparison per document beats a gather over the whole index
+        gone = np.zeros(len(old_owner), dtype=bool)
+        for doc in edited:
+            gone |= old_owner == doc
+    else:
+        table = np.zeros(int(old_owner.max(initial=0)) + 1, dtype=bool)
+        table[edited] = True
+        gone = table[old_owner]
+    dead = np.flatnonzero(gone).tolist()
+    # the places are the old index's: an entry of an edited document sits among its hash's
+    # postings by owner too, and goes, so inserting before or after it comes to the same
+    at = _places(old_flat, old_owner, add_flat, add_owner).tolist()
+    flats: list[np.ndarray] = []
+    owners: list[np.ndarray] = []
+    start = i = j = 0
+    while i < len(at) or j < len(dead):
+        if j == len(dead) or (i < len(at) and at[i] <= dead[j]):  # new entries go first
+            place, k = at[i], i
+            while k < len(at) and at[k] == place:
+                k += 1
+            flats += [old_flat[start:place], add_flat[i:k]]
+            owners += [old_owner[start:place], add_owner[i:k]]
+            start, i = place, k
+        else:
+            place = dead[j]
+            flats.append(old_flat[start:place])
+            owners.append(old_owner[start:place])
+            start, j = place + 1, j + 1
+    flats.append(old_flat[start:])
+    owners.append(old_owner[start:])
+    return np.concatenate(flats), np.concatenate(owners), old_flat[dead]
+
+
 def _counts(flat: np.ndarray, values: np.ndarray) -> np.ndarray:
     return np.searchsorted(flat, values, "right") - np.searchsorted(flat, values, "left")
 
@@ -167,32 +235,24 @@ def _patched(
     gone = [d for d in old_ids if d not in kept]  # edited or deleted: their entries go
     if len(set(changed) | set(gone)) > max(1, _PATCH_LIMIT * len(ids)):
         return None
-    # old positions -> new positions (-1: the entry goes)
-    remap = np.full(len(old_ids), -1, dtype=np.int64)
-    for d in kept:
-        remap[old_at[d]] = new_at[d]
-    owner = remap[old_owner]
-    live = owner >= 0
-    flat, owner = old_flat[live], owner[live]
-    if changed:
-        add_flat = np.concatenate([hashes[d] for d in changed])
-        add_owner = np.repeat(np.array([new_at[d] for d in changed], dtype=np.int64),
-                              [len(hashes[d]) for d in changed])  # fmt: skip
-        order = np.lexsort((add_owner, add_flat))
-        add_flat, add_owner = add_flat[order], add_owner[order]
-        # where each entry goes: among the postings of its hash, after the smaller owners
-        at = np.searchsorted(flat, add_flat, "left")
-        end = np.searchsorted(flat, add_flat, "right")
-        for n in np.flatnonzero(end > at).tolist():
-            run = owner[at[n] : end[n]]
-            at[n] += int(np.count_nonzero(run < add_owner[n]))
+    add_flat, add_owner = _sorted_entries(hashes, changed, new_at)
+    if tuple(ids) == tuple(old_ids):  # the same documents, some edited: no owner moves
+        flat, owner, removed = _edited(old_flat, old_owner, [old_at[d] for d in gone],
+                                       add_flat, add_owner)  # fmt: skip
+    else:
+        # old positions -> new positions (-1: the entry goes)
+        remap = np.full(len(old_ids), -1, dtype=np.int64)
+        for d in kept:
+            remap[old_at[d]] = new_at[d]
+        owner = remap[old_owner]
+        live = owner >= 0
+        removed = old_flat[~live]
+        flat, owner = old_flat[live], owner[live]
+        at = _places(flat, owner, add_flat, add_owner)
         flat = np.insert(flat, at, add_flat)
         owner = np.insert(owner, at, add_owner)
     # a shingle of a changed document that crossed the limit changes other documents' pairs
-    touched = np.unique(np.concatenate(
-        [hashes[d] for d in changed] + [old_flat[old_owner == old_at[d]] for d in gone]
-        or [np.empty(0, np.uint64)]
-    ))  # fmt: skip
+    touched = np.unique(np.concatenate([add_flat, removed]))
     before, after = _counts(old_flat, touched), _counts(flat, touched)
     if np.any((before <= max_postings) != (after <= max_postings)):
         return None
