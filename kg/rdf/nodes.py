@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import marshal
 from collections.abc import Mapping, Sequence
+from dataclasses import fields
 from typing import Any
 
 from kg.model import Article, Extraction
@@ -48,14 +49,15 @@ from kg.rdf.graph import (
     statement_subject,
 )
 from kg.rdf.triples import Triples
-from kg.rdf.turtle import BlockCache, header, write_blocks
+from kg.rdf.turtle import BlockCache, header, subject_order, write_blocks
 from kg.resolve import Resolution, mention_name
 
 __all__ = ["node_turtle"]
 
-#: What `add_document` reads of an article (the text and path it does not).
-_DOCUMENT_FIELDS = ("id", "source", "title", "author", "date", "outlet", "content_hash",
-                    "duplicate_of", "similarity", "derived_from")  # fmt: skip
+#: What keys a document's node: every field of its article but the text and the path, which
+#: `add_document` does not read. Taken from `Article` itself, so that a field added later
+#: keys the node too (a list of the fields it reads today would have to be kept in step).
+_DOCUMENT_FIELDS = tuple(f.name for f in fields(Article) if f.name not in ("text", "path"))
 #: Equal values give equal bytes in this format (see `node_turtle`).
 _MARSHAL_FORMAT = 2
 #: Nodes whose triples are made and written together (`node_turtle`).
@@ -153,8 +155,7 @@ def node_turtle(
     keys = [marshal.dumps(x, _MARSHAL_FORMAT) for x in inputs]
     del inputs
 
-    # subjects are IRIs, written in the order of their text (`kg.rdf.turtle`)
-    names = [s[1:-1] for s in subjects]
+    names = list(map(subject_order, subjects))
     order = sorted(range(len(subjects)), key=names.__getitem__)
     out = [header()]  # the blocks in order, after the prefixes
     total = 0

@@ -27,6 +27,7 @@ from kg.rdf.triples import Triples
 
 __all__ = [
     "BlockCache", "turtle_bytes", "turtle_blocks", "header", "write_blocks", "code_digest",
+    "subject_order",
     "BLOCKS_FILE",
 ]
 
@@ -47,8 +48,9 @@ class BlockCache:
     instead of the whole base again (26 MB at 5,000 articles, 0.07-0.18 s). Once new and
     no-longer-used blocks pass `_DELTA_SHARE` of the graph, `save` writes a base of exactly
     the blocks the current graph used, so the files never grow far past the graph. A missing
-    or unreadable file is an empty cache: blocks are then written afresh, never wrongly
-    reused, because the key is the content itself.
+    or unreadable file is an empty cache: blocks are then written afresh. A block is never
+    wrongly reused: its key says everything the block is made from, and the file's header
+    the code that made it (`code_digest`).
     """
 
     def __init__(self, path: Path | None = None):
@@ -65,15 +67,9 @@ class BlockCache:
             self._delta = delta if isinstance(delta, dict) else None
             self.blocks = {**self._base, **(self._delta or {})}
 
-    def get(self, key: bytes) -> bytes | None:
-        block = self.blocks.get(key)
-        if block is not None:
-            self.used[key] = block
-            self.hits += 1
-        return block
-
     def get_all(self, keys: list[bytes]) -> list[Any]:
-        """`get` of each key (None where missing), without a call per key."""
+        """The block of each key (None where missing), counted as used; one call for all of a
+        graph's keys (~71k at 5,000 articles)."""
         blocks = self.blocks
         found = [blocks.get(key) for key in keys]
         self.used.update((k, v) for k, v in zip(keys, found, strict=True) if v is not None)
@@ -82,11 +78,6 @@ class BlockCache:
 
     def put(self, key: bytes, block: Any) -> None:
         self.used[key] = block
-
-    def adopt(self, used: dict[bytes, Any]) -> None:
-        """Count as used the blocks another process used (`kg.build` writes a graph's parts
-        in two processes: each one's cache entries must be kept)."""
-        self.used.update(used)
 
     def _plan(self) -> dict[bytes, Any] | None:
         """What `save` writes: the delta (blocks used that the base lacks) while new and
@@ -211,17 +202,10 @@ def turtle_blocks(
     """The subjects of `triples` in the order kg's Turtle writes them, and each one's block."""
     cache = cache if cache is not None else BlockCache()
     # subjects are IRIs: sorted by the IRI text, as `serialize_triples` sorts them
-    subjects = sorted(triples.by_subject, key=_order)
-    out: list[bytes | None] = []
-    keys: list[bytes] = []
-    missing: list[int] = []
-    for n, s in enumerate(subjects):
-        key = _key(s, triples.by_subject[s])
-        keys.append(key)
-        block = cache.get(key)
-        if block is None:
-            missing.append(n)
-        out.append(block)
+    subjects = sorted(triples.by_subject, key=subject_order)
+    keys = [_key(s, triples.by_subject[s]) for s in subjects]
+    out: list[bytes | None] = cache.get_all(keys)
+    missing = [n for n, block in enumerate(out) if block is None]
     if missing:
         for n, block in zip(missing, write_blocks(triples, [subjects[n] for n in missing]),
                             strict=True):  # fmt: skip
@@ -230,7 +214,8 @@ def turtle_blocks(
     return subjects, [b for b in out if b is not None]
 
 
-def _order(subject: str) -> str:
+def subject_order(subject: str) -> str:
+    """What kg's Turtle orders its subjects by: the IRI's text, without its brackets."""
     return subject[1:-1]
 
 
