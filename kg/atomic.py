@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 __all__ = ["write_atomic"]
 
 
-def write_atomic(path: Path, data: bytes, *, fsync: bool = False, mode: int = 0o644) -> None:
-    """Replace `path` with `data` atomically (creating its folder); raises OSError.
+def write_atomic(path: Path, data: bytes | Iterable[bytes], *, fsync: bool = False,
+                 mode: int = 0o644) -> None:  # fmt: skip
+    """Replace `path` with `data` (bytes, or the parts of them in order) atomically (creating
+    its folder); raises OSError.
 
     `fsync` also forces the bytes to disk before the rename, for exports that must survive a
     power cut; caches skip it (a lost cache entry only costs time). `mode`: mkstemp makes the
@@ -25,7 +28,10 @@ def write_atomic(path: Path, data: bytes, *, fsync: bool = False, mode: int = 0o
     try:
         os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            if isinstance(data, bytes | bytearray | memoryview):
+                f.write(data)
+            else:  # a big output in parts (the view's page) is never joined in memory
+                f.writelines(data)
             if fsync:
                 f.flush()
                 os.fsync(f.fileno())

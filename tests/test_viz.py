@@ -388,8 +388,9 @@ def test_view_data_from_records_declines_actors_sharing_an_iri() -> None:
 def test_script_json_is_the_json_module_text_escaped() -> None:
     """orjson writes the payload; the text must be what `json.dumps` wrote before it (the page
     stays the same bytes), escaped for a <script> element, with `json` taking what orjson
-    refuses. (The two spell floats under 1e-4 differently; the page's numbers are rounded to
-    one or two decimals.)"""
+    refuses, with every character past ASCII escaped: a lone surrogate has no UTF-8, and the
+    page must still be written. (The two spell floats under 1e-4 differently; the page's
+    numbers are rounded to one or two decimals.)"""
     import json
 
     from kg.viz.page import script_json
@@ -403,10 +404,13 @@ def test_script_json_is_the_json_module_text_escaped() -> None:
     for raw, escaped in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"),
                          ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):  # fmt: skip
         text = text.replace(raw, escaped)
-    assert script_json(payload) == text
+    assert script_json(payload) == text.encode("utf-8")
     assert "<" not in text and json.loads(script_json(payload)) == payload
-    odd = {"lone": "\ud800", 1: "a key that is not a string"}
-    assert script_json(odd) == json.dumps(odd, ensure_ascii=False, separators=(",", ":"))
+    odd = {"lone": "\ud800 é </script>", 1: "a key that is not a string"}
+    written = script_json(odd)
+    assert written == json.dumps(odd, separators=(",", ":")).replace("<", "\\u003c").replace(
+        ">", "\\u003e").encode("ascii")  # fmt: skip
+    assert json.loads(written.decode("utf-8")) == {str(k): v for k, v in odd.items()}
 
 
 def test_build_falls_back_to_reading_and_tallying_the_triples(

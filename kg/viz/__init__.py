@@ -13,6 +13,7 @@ ViewStats(nodes=0, edges=0, truncated=False, total_nodes=0, total_edges=0)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -23,11 +24,11 @@ from rdflib.util import guess_format
 from kg.atomic import write_atomic
 from kg.errors import BuildError, InputError
 from kg.rdf.triples import Triples
-from kg.viz.page import render_page
+from kg.viz.page import page_parts
 from kg.viz.read import ViewData, read_view_data
 from kg.viz.select import select
 
-__all__ = ["ViewStats", "render_html", "write_html", "write_page", "view_file"]
+__all__ = ["ViewStats", "render_html", "render_parts", "write_html", "write_page", "view_file"]
 
 
 @dataclass(frozen=True)
@@ -54,9 +55,25 @@ def render_html(
 
     ``graph`` may also be the view's data already read (`kg.viz.records` makes it from a
     build's records)."""
+    parts, stats = render_parts(
+        graph, focus=focus, hops=hops, events=events, max_nodes=max_nodes, title=title
+    )
+    return b"".join(parts).decode("utf-8"), stats
+
+
+def render_parts(
+    graph: Graph | Triples | ViewData,
+    *,
+    focus: str | None = None,
+    hops: int = 2,
+    events: Literal["edges", "nodes"] = "edges",
+    max_nodes: int = 2000,
+    title: str = "kg",
+) -> tuple[list[bytes], ViewStats]:
+    """`render_html`'s page as UTF-8 in parts (`kg.viz.page.page_parts`), for `write_page`."""
     data = graph if isinstance(graph, ViewData) else read_view_data(graph)
     sel = select(data, focus=focus, hops=hops, events=events, max_nodes=max_nodes)
-    page = render_page(data, sel, title=title, events_mode=events)
+    parts = page_parts(data, sel, title=title, events_mode=events)
     stats = ViewStats(
         nodes=len(sel.nodes),
         edges=len(sel.edges),
@@ -64,12 +81,13 @@ def render_html(
         total_nodes=sel.total_nodes,
         total_edges=sel.total_edges,
     )
-    return page, stats
+    return parts, stats
 
 
-def write_page(path: Path, page: bytes) -> None:
-    """Write a page (``render_html``'s, encoded as UTF-8) to ``path``: a temporary file in the
-    same folder, then ``os.replace``, so readers never see half a page."""
+def write_page(path: Path, page: bytes | Sequence[bytes]) -> None:
+    """Write a page (``render_parts``'s parts, or ``render_html``'s encoded as UTF-8) to
+    ``path``: a temporary file in the same folder, then ``os.replace``, so readers never see
+    half a page."""
     try:
         write_atomic(path, page, fsync=True)
     except OSError as e:
@@ -96,10 +114,10 @@ def write_html(
     page says so. Graphs past 300 nodes get their layout here and physics off, so they draw
     in seconds rather than never.
     """
-    page, stats = render_html(
+    parts, stats = render_parts(
         graph, focus=focus, hops=hops, events=events, max_nodes=max_nodes, title=title
     )
-    write_page(Path(path), page.encode("utf-8"))
+    write_page(Path(path), parts)
     return stats
 
 
