@@ -757,6 +757,49 @@ def test_folded_sentences_are_kept_for_the_next_build(corpus: Path, tmp_path: Pa
     assert (out / "graph.ttl").read_bytes() != turtle  # the memo was read
 
 
+def test_starting_nodes_of_names_are_kept_for_the_next_build(corpus: Path, tmp_path: Path):
+    """The starting node a build keeps for each name is what resolution gives it afresh; a
+    rebuild with them writes the same graph; the memo is read (a planted node shows); and
+    an extra gazetteer, which can change any name's node, keeps the old ones from being read."""
+    import json
+    import marshal
+
+    from kg.build import NODES_FILE, build
+    from kg.lexicon import load_gazetteer, load_lexicon
+    from kg.resolve import _gazetteer_keys, _node
+
+    out = tmp_path / "out"
+    build([corpus], out, html=False)
+    path = out / ".kg-cache" / NODES_FILE
+    *head, entries = marshal.loads(path.read_bytes())
+    gazetteer, lexicon = load_gazetteer(()), load_lexicon()
+    keys = _gazetteer_keys(gazetteer)
+    assert len(entries) > 50
+    assert all(_node(*name, gazetteer, lexicon, keys) == found for name, found in entries.items())
+    turtle = (out / "graph.ttl").read_bytes()
+    (out / "graph.ttl").unlink()  # not reusable: built again, with the kept nodes
+    build([corpus], out, html=False)
+    assert (out / "graph.ttl").read_bytes() == turtle
+    name = next(k for k, v in entries.items() if v is not None and v[0][0] == "g")
+    gid = entries[name][0][1]
+    entries[name] = None  # planted: the name is dropped, its mentions no longer resolve
+    path.write_bytes(marshal.dumps((*head, entries)))
+    (out / "graph.ttl").unlink()
+    build([corpus], out, html=False)
+    planted = (out / "graph.ttl").read_bytes()
+    assert planted != turtle  # the memo was read
+    entry = gazetteer.entries[gid]
+    extra = tmp_path / "extra.json"
+    extra.write_text(json.dumps({"actors": [{"id": entry.id, "label": "Renamed For A Test",
+                                             "kind": entry.kind}]}), encoding="utf-8")  # fmt: skip
+    build([corpus], out, html=False, gazetteers=[extra])
+    renamed = load_gazetteer((extra,))
+    assert b"Renamed For A Test" in (out / "graph.ttl").read_bytes()
+    *_, again = marshal.loads(path.read_bytes())  # the planted node was not read
+    assert again[name] is not None
+    assert again[name] == _node(*name, renamed, lexicon, _gazetteer_keys(renamed))
+
+
 def test_view_layout_is_kept_for_the_next_build(corpus: Path, tmp_path: Path):
     """A rebuild that draws the same nodes and edges takes the layout from the cache folder
     (the same page as laying it out again), and reads it from there: a layout planted

@@ -32,6 +32,7 @@ from kg.ingest.postings import MAX_POSTINGS, Pair, matches
 
 __all__ = [
     "SharedBlock",
+    "paragraph_key",
     "shingles",
     "shingle_hashes",
     "overlaps",
@@ -60,14 +61,14 @@ class SharedBlock:
     hosts: tuple[str, ...]
 
 
-def _key(line: str) -> str:
+def paragraph_key(line: str) -> str:
     """A paragraph compared whitespace-insensitively: its words joined by single spaces.
 
     Most paragraphs are that already; telling so costs two C scans against ~5 us for a split
     and a join (35,000 paragraphs at 5,000 articles). A printable string holds no whitespace
     but the ASCII space: every other whitespace character is a control or separator.
 
-    >>> [_key(s) for s in ["a b", "a  b", " a", "a\tb", "a\xa0b", "a\u3000b"]]
+    >>> [paragraph_key(s) for s in ["a b", "a  b", " a", "a\tb", "a\xa0b", "a\u3000b"]]
     ['a b', 'a b', 'a', 'a b', 'a b', 'a b']
     """
     if line.isprintable() and "  " not in line and line[:1] != " " and line[-1:] != " ":
@@ -215,7 +216,7 @@ def clusters(
 
 
 def _find_run(lines: Sequence[str], run: Sequence[str]) -> int:
-    keys = [_key(line) for line in lines]
+    keys = [paragraph_key(line) for line in lines]
     n = len(run)
     for i in range(len(keys) - n + 1):
         if keys[i : i + n] == list(run):
@@ -228,16 +229,21 @@ def find_shared_blocks(
     *,
     groups: Mapping[str, str] | None = None,
     min_chars: int = MIN_BLOCK_CHARS,
+    keys: Mapping[str, Sequence[str]] | None = None,
 ) -> list[SharedBlock]:
     """Blocks of paragraphs that recur verbatim in documents of at least two groups.
 
     `docs` maps ids to paragraphs; `groups` maps ids to their near-duplicate group, so that
     the common paragraphs of two copies of one article are not mistaken for a shared block.
     A long paragraph seeds a block; neighbouring paragraphs found in every host too (a title,
-    a byline) join it.
+    a byline) join it. `keys`: the `paragraph_key` of every paragraph, when known already.
     """
     groups = groups or {doc_id: doc_id for doc_id in docs}
-    keyed = {doc_id: [_key(line) for line in lines] for doc_id, lines in docs.items()}
+    keyed = (
+        {doc_id: keys[doc_id] for doc_id in docs}
+        if keys is not None
+        else {doc_id: [paragraph_key(line) for line in lines] for doc_id, lines in docs.items()}
+    )
     where: dict[str, set[str]] = defaultdict(set)
     for doc_id, keys in keyed.items():
         for key in keys:
@@ -252,7 +258,8 @@ def find_shared_blocks(
         keys = keyed[doc_id]
         for i, key in enumerate(keys):
             hosts = where[key]
-            if key in taken or len(key) < min_chars or spread(hosts) < 2:
+            # (one host, as nearly every paragraph has, spreads over one group: no set made)
+            if len(hosts) < 2 or key in taken or len(key) < min_chars or spread(hosts) < 2:
                 continue
             start, end = i, i + 1
             while start > 0 and hosts <= where[keys[start - 1]]:
@@ -274,7 +281,7 @@ def remove_blocks(lines: Sequence[str], blocks: Sequence[SharedBlock]) -> list[s
     """The paragraphs of one document without any occurrence of the shared blocks."""
     out = list(lines)
     for block in blocks:
-        run = [_key(line) for line in block.lines]
+        run = [paragraph_key(line) for line in block.lines]
         while (at := _find_run(out, run)) >= 0:
             del out[at : at + len(run)]
     return out
@@ -300,12 +307,14 @@ def drop_repeated_tail_lines(
     where: dict[str, set[str]] = defaultdict(set)
     for doc_id, lines in docs.items():
         for line in lines[tail_start(lines) :]:
-            where[_key(line)].add(groups[doc_id])
+            where[paragraph_key(line)].add(groups[doc_id])
 
     result: dict[str, list[str]] = {}
     for doc_id, lines in docs.items():
         start = tail_start(lines)
-        repeated = [i >= start and len(where[_key(line)]) >= 2 for i, line in enumerate(lines)]
+        repeated = [
+            i >= start and len(where[paragraph_key(line)]) >= 2 for i, line in enumerate(lines)
+        ]
         drop = [
             flag and ((i > 0 and repeated[i - 1]) or (i + 1 < len(lines) and repeated[i + 1]))
             for i, flag in enumerate(repeated)

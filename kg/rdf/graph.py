@@ -141,6 +141,7 @@ def _date(iso: str) -> str:
 
 
 @lru_cache(maxsize=4096)  # a few dozen distinct values, met ~25k times in a build
+@lru_cache(maxsize=4096)
 def decimal_text(x: float) -> str:
     """A confidence as the graph writes it (the lexical form rdflib gives
     `Literal(Decimal(...))`: earlier builds wrote it so), e.g. 0.8 or 0.85."""

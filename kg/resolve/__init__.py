@@ -10,15 +10,19 @@ two people in view ("Klein": Aaron and Philip) is left unresolved rather than gu
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 from kg.lexicon import Gazetteer, Lexicon
+from kg.memo import Memo
 from kg.model import ACTOR_KINDS, Actor, Extraction, Mention, NameKey, mention_name, name_uses
 from kg.rdf.iri import slug
 from kg.resolve.names import acronyms, clean_name, is_acronym, name_key
 
-__all__ = ["Resolution", "MentionKeys", "NameKey", "resolve", "mention_name"]
+__all__ = ["Resolution", "MentionKeys", "NameKey", "resolve", "mention_name", "nodes"]
 
 Node = tuple[str, ...]
 # A `NameKey` is what resolution reads of a mention: its text, kind, gazetteer id and label.
@@ -96,15 +100,44 @@ def _node(
     return ("n", _coarse(kind), name_key(name)), name
 
 
+#: What `_node` gave each (text, kind, gazetteer id) in an earlier build (`nodes`).
+_NODES: Memo[tuple[str, str, str | None], tuple[Node, str] | None] = Memo()
+
+
+def nodes(known: Mapping[Any, Any]) -> AbstractContextManager[dict[Any, Any]]:
+    """Resolve with the starting nodes of an earlier build (`known`: (text, kind, gazetteer
+    id) -> what `_node` gave), a context that yields the ones used in it, to keep for the
+    next. They depend on the gazetteer and the lexicon too: the caller keeps them under
+    their digest (`kg.build`).
+
+    Cleaning a name tries every title of the lexicon in turn, and the gazetteer's keys are
+    made from all its aliases: ~0.1 s of resolution at 5,000 articles, for the ~3,000
+    distinct names a rebuild after one changed article mostly meets again."""
+    return _NODES.scope(known)
+
+
+def _gazetteer_keys(gazetteer: Gazetteer) -> dict[str, str]:
+    """The gazetteer entry of each alias's `name_key` (the first entry to claim it)."""
+    gaz_keys: dict[str, str] = {}
+    for entry in gazetteer.entries.values():
+        for alias in (entry.label, *entry.aliases):
+            gaz_keys.setdefault(name_key(alias), entry.id)
+    return gaz_keys
+
+
 def resolve(
     extractions: Iterable[Extraction], gazetteer: Gazetteer, lexicon: Lexicon
 ) -> Resolution:
     """Cluster the mentions of all extractions into actors (see the module docstring)."""
     extractions = list(extractions)
-    gaz_keys = {}
-    for entry in gazetteer.entries.values():
-        for alias in (entry.label, *entry.aliases):
-            gaz_keys.setdefault(name_key(alias), entry.id)
+    gaz_keys: dict[str, str] = {}
+
+    def make_node(key: tuple[str, str, str | None]) -> tuple[Node, str] | None:
+        if not gaz_keys:  # made once, and only when a name is not in the memo
+            gaz_keys.update(_gazetteer_keys(gazetteer))
+        return _node(*key, gazetteer, lexicon, gaz_keys)
+
+    starting = partial(_NODES.get, compute=make_node) if _NODES.active else make_node
 
     # every name with its number of mentions, in order of first use (the order in which
     # names and nodes first appear below is that of the mentions), and the articles it occurs
@@ -134,7 +167,7 @@ def resolve(
         if key in seen:
             found = seen[key]
         else:
-            found = seen[key] = _node(text, kind, gazetteer_id, gazetteer, lexicon, gaz_keys)
+            found = seen[key] = starting(key)
         if found is None:
             continue
         node_of[use] = found

@@ -22,12 +22,19 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from functools import lru_cache
 
-from kg.dates import date_events, has_year, years_before
+from kg import dates
+from kg.dates import date_events
 from kg.model import Article, Extraction
 from kg.resolve import Resolution
 
 __all__ = ["estimate_references", "redate"]
+
+# (memoised here, per process: a corpus repeats its date expressions, ~20k of them read at
+# 5,000 articles, and `kg.dates` is part of the extraction cache's fingerprint)
+has_year = lru_cache(maxsize=65536)(dates.has_year)
+years_before = lru_cache(maxsize=65536)(dates.years_before)
 
 
 def _anchors(
@@ -49,7 +56,7 @@ def _anchors(
 
 def _vote(ex: Extraction, anchors: dict, resolution: Resolution) -> str | None:
     """The year an undated article was written in, from its "N years ago" events."""
-    votes: Counter[int] = Counter()
+    votes: Counter[int] | None = None  # made at the first vote: most articles cast none
     for ev in ex.events:
         if ev.timex is None:
             continue
@@ -63,7 +70,11 @@ def _vote(ex: Extraction, anchors: dict, resolution: Resolution) -> str | None:
         for other_agent, date in anchors.get((ev.kind, target), []):
             if agent and other_agent and agent != other_agent:
                 continue
+            if votes is None:
+                votes = Counter()
             votes[int(date[:4]) + back] += 1
+    if votes is None:
+        return None
     ranked = votes.most_common(2)
     if not ranked or (len(ranked) == 2 and ranked[0][1] == ranked[1][1]):
         return None

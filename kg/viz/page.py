@@ -162,13 +162,19 @@ class _Refs:
 
     def evidence(self, sentences: tuple[tuple[str, str], ...]) -> list[list[int]]:
         """``[sentence id, document id or -1]`` for each (text, document IRI)."""
-        table = self.sentences
+        table, index = self.sentences, self.index
         out = []
-        for text, d in sentences:
+        for text, d in sentences:  # (66k at 5,000 articles: `id` inlined)
             n = table.get(text)
             if n is None:
                 n = table[text] = len(table)
-            out.append([n, self.id(d) if d else -1])
+            if d:
+                m = index.get(d)
+                if m is None:
+                    m = index[d] = len(index)
+            else:
+                m = -1
+            out.append([n, m])
         return out
 
     def id(self, iri: str) -> int:
