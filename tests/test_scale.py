@@ -287,7 +287,10 @@ def test_turtle_cache_keeps_new_blocks_beside_its_base(seeds_dir: Path, tmp_path
     """A few new blocks go to the delta file, the base is not written again; past a share
     of the graph, the base is written afresh with exactly the blocks used, and no delta."""
     from kg.build import build_triples
-    from kg.rdf.turtle import BlockCache, _delta, turtle_bytes
+    from kg.cache import DeltaFile
+    from kg.rdf.turtle import BlockCache, turtle_bytes
+
+    _delta = DeltaFile.delta_path
 
     triples, _ = build_triples([seeds_dir])
     path = tmp_path / "blocks"
@@ -374,6 +377,39 @@ def test_ingest_cache_follows_changed_deleted_and_touched_files(corpus: Path, tm
     after, cache = _ingest(corpus, store)
     assert after.get("003-bb57ecc43a8628e0") is None and after == load_corpus([corpus])
     assert cache.misses == 0 and len(cache.used) < size
+
+
+def test_ingest_cache_keeps_a_rebuild_beside_its_base(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """After a change, the entries the base lacks and the files' status go to a delta beside
+    it; base and delta give the corpus of a fresh read without reading an unchanged file,
+    the near-duplicate indexes patched from the base's across two changes; past the share,
+    a new base and no delta."""
+    from kg.cache import DeltaFile
+    from kg.ingest import load_corpus
+
+    monkeypatch.setattr("kg.ingest.cache._SETTLED_NS", 0)  # the files were written just now
+    monkeypatch.setattr("kg.ingest.cache._DELTA_SHARE", 10.0)  # a small corpus: never past it
+    store = tmp_path / "ingest.marshal"
+    delta = DeltaFile.delta_path(store)
+    _ingest(corpus, store)
+    base = store.read_bytes()
+    assert not delta.exists()
+    for n, name in enumerate(["003_bb57ecc43a8628e0.txt", "001_00d33a5a0d58092a.txt"]):
+        changed = corpus / name
+        changed.write_text(changed.read_text(encoding="utf-8").replace("Iran", f"Iran{n}"),
+                           encoding="utf-8")  # fmt: skip
+        after, cache = _ingest(corpus, store)
+        assert cache.misses > 0 and after == load_corpus([corpus])
+        assert store.read_bytes() == base and 0 < delta.stat().st_size < len(base) / 2
+        read = _reads(monkeypatch)
+        again, cache = _ingest(corpus, store)  # base and delta: nothing read, nothing missed
+        assert read == [] and cache.misses == 0 and again == after
+    monkeypatch.setattr("kg.ingest.cache._DELTA_SHARE", 0.0)
+    changed.write_text(changed.read_text(encoding="utf-8") + "\nOne more line.", encoding="utf-8")
+    after, _ = _ingest(corpus, store)
+    assert after == load_corpus([corpus]) and store.read_bytes() != base and not delta.exists()
 
 
 def _reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from kg.cache import load_marshal, save_marshal
+from kg.cache import DeltaFile
 
 __all__ = ["IngestCache", "ingest_fingerprint", "INGEST_FILE"]
 
@@ -45,6 +45,11 @@ _FORMAT = "kg-ingest-1"
 #: bytes next time (file systems stamp times by clock tick; FAT's is two seconds).
 _SETTLED_NS = 3_000_000_000
 _FILES = "files"
+#: New and no-longer-used entries a base may carry, as a share of the entries used, before
+#: `IngestCache.save` writes a new base. A changed file makes ~4 entries and leaves ~4: a new
+#: base by the time ~1% of the files changed, well before the near-duplicate indexes, which
+#: stand as the base has them, would be built afresh instead of patched (past 5%).
+_DELTA_SHARE = 0.02
 
 
 @lru_cache(maxsize=1)
@@ -72,13 +77,17 @@ class IngestCache:
         self.entries: dict[bytes, Any] = {}
         self.used: dict[bytes, Any] = {}
         self.hits = self.misses = 0
-        self.state_changed = False
         self.started = time.time_ns()  # before any file is read: the "read at" of this build
         self.files: dict[str, tuple] = {}  # path -> (status, read at, key): see `known`
         self._last_files: dict[str, tuple] = {}  # `files` of the last build
+        # what `known` vouches for is always written as it is now; the near-duplicate
+        # indexes stand as the base has them: the next build patches them from any earlier
+        # one (`kg.ingest.postings`)
+        self._file = DeltaFile(path, self._header(), "ingest cache", _DELTA_SHARE,
+                               current=frozenset({_state_key(_FILES)}))  # fmt: skip
         if path is None:
             return
-        self.entries = load_marshal(path, self._header(), "ingest cache") or {}
+        self.entries = self._file.entries()
         self._last_files = self.state(_FILES) or {}
 
     def _get(self, key: bytes, compute: Callable[[], Any]) -> Any:
@@ -147,15 +156,13 @@ class IngestCache:
         return key, np.frombuffer(raw, dtype=np.uint64)
 
     def state(self, name: str) -> Any:
-        """What the last build kept under `name` with `keep_state` (None if nothing)."""
-        return self.entries.get(b"state\0" + name.encode())
+        """What an earlier build kept under `name` with `keep_state` (None if nothing): the
+        last build's for the files' status, else perhaps an earlier one's (see `save`)."""
+        return self.entries.get(_state_key(name))
 
     def keep_state(self, name: str, value: Any) -> None:
         """Keep a marshal-able value for the next build (e.g. an index it can patch)."""
-        key = b"state\0" + name.encode()
-        if self.entries.get(key) != value:
-            self.state_changed = True  # the file must be written
-        self.used[key] = value
+        self.used[_state_key(name)] = value
 
     def keep_files(self) -> None:
         """Keep the status of every file read or vouched for in this build (`known`)."""
@@ -163,17 +170,30 @@ class IngestCache:
 
     @property
     def changed(self) -> bool:
-        return self.misses > 0 or self.state_changed or len(self.used) != len(self.entries)
+        """Whether `save` would write anything."""
+        return self.path is not None and self._file.changed(self.used)
+
+    @property
+    def small(self) -> bool:
+        """Whether `save` writes a delta (a few KB after one article changed), not a base."""
+        return self._file.plan(self.used) is not None
 
     def save(self) -> None:
-        """Write the entries this build used, atomically, when anything changed."""
-        if self.path is None or not self.changed:
-            return
-        save_marshal(self.path, self._header(), self.used, "ingest cache")
+        """Keep the entries this build used, atomically, when anything changed: those the
+        file lacks in a delta beside it, until they and the entries no longer used pass
+        `_DELTA_SHARE` of the entries; then all of them (`kg.cache.DeltaFile`). A rebuild
+        after one file changed writes ~0.5 MB instead of ~150 MB (0.6 s of a core at 5,000
+        articles, in a process running beside the build's)."""
+        if self.changed:
+            self._file.save(self.used)
 
     @staticmethod
     def _header() -> tuple[str, bytes]:
         return _FORMAT, ingest_fingerprint()
+
+
+def _state_key(name: str) -> bytes:
+    return b"state\0" + name.encode()
 
 
 def _status(info: os.stat_result, fmt: str) -> tuple:

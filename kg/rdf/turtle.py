@@ -16,7 +16,6 @@ b'<https://x.org/a> <https://x.org/p> "hi" .'
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 from functools import lru_cache
 from itertools import compress, repeat
@@ -24,7 +23,7 @@ from operator import is_
 from pathlib import Path
 from typing import Any
 
-from kg.cache import load_marshal, save_marshal
+from kg.cache import DeltaFile
 from kg.rdf.triples import Triples
 
 __all__ = [
@@ -45,29 +44,22 @@ class BlockCache:
     triples' text, the other marshalled inputs under a key of its own.
 
     Stored as marshal files (a dict of bytes loads at hundreds of MB/s): a *base* holding
-    most blocks and, beside it, a *delta* of the blocks the base lacks. A rebuild after one
-    article changed makes a handful of new blocks: `save` writes them to the delta (a few KB)
-    instead of the whole base again (26 MB at 5,000 articles, 0.07-0.18 s). Once new and
-    no-longer-used blocks pass `_DELTA_SHARE` of the graph, `save` writes a base of exactly
-    the blocks the current graph used, so the files never grow far past the graph. A missing
-    or unreadable file is an empty cache: blocks are then written afresh. A block is never
-    wrongly reused: its key says everything the block is made from, and the file's header
-    the code that made it (`code_digest`).
+    most blocks and, beside it, a *delta* of the blocks the base lacks (`kg.cache.DeltaFile`).
+    A rebuild after one article changed makes a handful of new blocks: `save` writes them to
+    the delta (a few KB) instead of the whole base again (26 MB at 5,000 articles, 0.07-0.18
+    s). Once new and no-longer-used blocks pass `_DELTA_SHARE` of the graph, `save` writes a
+    base of exactly the blocks the current graph used, so the files never grow far past the
+    graph. A missing or unreadable file is an empty cache: blocks are then written afresh. A
+    block is never wrongly reused: its key says everything the block is made from, and the
+    file's header the code that made it (`code_digest`).
     """
 
     def __init__(self, path: Path | None = None):
         self.path = path
-        self.blocks: dict[bytes, Any] = {}
         self.used: dict[bytes, Any] = {}
         self.hits = 0
-        self._base: dict[bytes, Any] = {}
-        self._delta: dict[bytes, Any] | None = None  # None: no delta file
-        if path is not None:
-            base = load_marshal(path, _cache_header(), "Turtle cache")
-            delta = load_marshal(_delta(path), _cache_header(), "Turtle cache")
-            self._base = base if isinstance(base, dict) else {}
-            self._delta = delta if isinstance(delta, dict) else None
-            self.blocks = {**self._base, **(self._delta or {})}
+        self._file = DeltaFile(path, _cache_header(), "Turtle cache", _DELTA_SHARE)
+        self.blocks: dict[bytes, Any] = self._file.entries()
 
     def get_all(self, keys: list[bytes]) -> list[Any]:
         """The block of each key (None where missing), counted as used; one call for all of a
@@ -85,35 +77,15 @@ class BlockCache:
     def put(self, key: bytes, block: Any) -> None:
         self.used[key] = block
 
-    def _plan(self) -> dict[bytes, Any] | None:
-        """What `save` writes: the delta (blocks used that the base lacks) while new and
-        no-longer-used blocks stay within `_DELTA_SHARE` of the graph, else None: a new base
-        of the blocks used."""
-        base = self._base
-        fresh = {k: v for k, v in self.used.items() if k not in base}
-        stale = len(base) - (len(self.used) - len(fresh))  # in the base, no longer used
-        return fresh if base and len(fresh) + stale <= _DELTA_SHARE * len(self.used) else None
-
     @property
     def changed(self) -> bool:
         """Whether `save` would write anything other than what was loaded."""
-        delta = self._plan()
-        if delta is not None:
-            return delta != (self._delta or {})
-        return self.used != self._base or self._delta is not None
+        return self._file.changed(self.used)
 
     def save(self) -> None:
         """Keep the blocks used by this build, atomically (a failure only costs speed): the
         ones the base lacks in the delta, or all of them as a new base (see the class)."""
-        if self.path is None:
-            return
-        delta = self._plan()
-        if delta is not None:
-            save_marshal(_delta(self.path), _cache_header(), delta, "Turtle cache")
-            return
-        save_marshal(self.path, _cache_header(), self.used, "Turtle cache")
-        with contextlib.suppress(OSError):  # left, it only holds blocks the base has
-            _delta(self.path).unlink(missing_ok=True)
+        self._file.save(self.used)
 
 
 #: New and no-longer-used blocks the base may carry, as a share of the graph's blocks,
@@ -139,11 +111,6 @@ def code_digest() -> bytes:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     digest.update(f"pyoxigraph {metadata.version('pyoxigraph')}".encode())
     return digest.digest()
-
-
-def _delta(path: Path) -> Path:
-    """The file of the blocks a `BlockCache`'s base file lacks."""
-    return path.with_name(path.name + ".delta")
 
 
 @lru_cache(maxsize=1)
