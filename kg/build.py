@@ -40,7 +40,7 @@ from rdflib.namespace import RDF
 
 from kg import __version__, background
 from kg.atomic import write_atomic
-from kg.cache import CACHE_DIR, cache_folder, load_marshal, save_marshal
+from kg.cache import CACHE_DIR, DeltaFile, cache_folder, load_marshal, save_marshal
 from kg.errors import BuildError
 from kg.ingest import Corpus, load_corpus
 from kg.lexicon import Gazetteer, Lexicon, load_gazetteer, load_lexicon
@@ -651,23 +651,39 @@ LAYOUT_FILE = "layout.marshal"  # the view's layout (`kg.viz.layout.memoised`)
 
 @contextmanager
 def _memo(cache: str | Path | None, name: str, scope: Callable[[Any], Any],
-          code: Callable[[], bytes]) -> Iterator[None]:  # fmt: skip
+          code: Callable[[], bytes], delta: bool = True) -> Iterator[None]:  # fmt: skip
     """Run the block inside `scope` (a memo's context manager: it takes what the last build
     kept, None if nothing, and yields what this one used), with the memo file `name` of the
     `cache` folder; then keep what was used, when that changed. `code`: what the memo's
     entries depend on besides their keys (the code and libraries that computed them): when
-    it changes, the file is not read. Without a cache folder, the block runs as it is."""
+    it changes, the file is not read. Without a cache folder, the block runs as it is.
+
+    A memo of a dict keeps a rebuild's new entries in a delta beside the file
+    (`kg.cache.DeltaFile`): the 4.6 MB of folds of 5,000 articles were written again after
+    every change. `delta=False`: a memo of another kind (the dates' list), one file."""
     if cache is None:
         yield
         return
     path = Path(cache) / name
     header = (f"kg-memo-1 {name}", hashlib.blake2b(code(), digest_size=16).digest())
     what = f"{name} memo"
-    known = load_marshal(path, header, what)
-    with scope(known) as used:
+    if not delta:
+        known = load_marshal(path, header, what)
+        with scope(known) as used:
+            yield
+        if used != known:
+            save_marshal(path, header, used, what)
+        return
+    kept = DeltaFile(path, header, what, _MEMO_SHARE)
+    with scope(kept.entries()) as used:
         yield
-    if used != known:
-        save_marshal(path, header, used, what)
+    if kept.changed(used):
+        kept.save(used)
+
+
+#: New and no-longer-used entries of a memo, as a share of those used, past which its file
+#: is written afresh instead of a delta beside it.
+_MEMO_SHARE = 0.05
 
 
 def _source(module: Any, *libraries: str) -> bytes:
@@ -689,7 +705,7 @@ def _date_memo(cache: str | Path | None) -> Any:
     from kg import dates
 
     return _memo(cache, DATES_FILE, lambda known: dates.memoised(known or []),
-                 partial(_source, dates, "dateparser"))  # fmt: skip
+                 partial(_source, dates, "dateparser"), delta=False)  # fmt: skip
 
 
 def _node_memo(cache: str | Path | None, pipeline: str) -> Any:

@@ -793,6 +793,34 @@ def test_folded_sentences_are_kept_for_the_next_build(corpus: Path, tmp_path: Pa
     assert (out / "graph.ttl").read_bytes() != turtle  # the memo was read
 
 
+def test_memo_keeps_a_rebuilds_new_entries_beside_its_file(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """After one article changed, the folds of its new sentences go to a delta beside the
+    folds file, which is not written again; together they hold the right folds."""
+    import marshal
+
+    from kg.build import FOLDS_FILE, build
+    from kg.cache import DeltaFile
+    from kg.rdf.graph import fold
+
+    monkeypatch.setattr("kg.build._MEMO_SHARE", 10.0)  # five articles: never past it
+    out = tmp_path / "out"
+    build([corpus], out, html=False)
+    path = out / ".kg-cache" / FOLDS_FILE
+    base = path.read_bytes()
+    *_, entries = marshal.loads(base)
+    changed = corpus / "003_bb57ecc43a8628e0.txt"
+    text = changed.read_text(encoding="utf-8")
+    cited = next(s for s in sorted(entries) if s in text and " the " in s)
+    changed.write_text(text.replace(cited, cited.replace(" the ", " this ", 1)), encoding="utf-8")
+    build([corpus], out, html=False)
+    *_, delta = marshal.loads(DeltaFile.delta_path(path).read_bytes())
+    assert path.read_bytes() == base and delta and not delta.keys() & entries.keys()
+    assert cited.replace(" the ", " this ", 1) in delta
+    assert all(fold(s) == f for s, f in {**entries, **delta}.items())
+
+
 def test_starting_nodes_of_names_are_kept_for_the_next_build(corpus: Path, tmp_path: Path):
     """The starting node a build keeps for each name is what resolution gives it afresh; a
     rebuild with them writes the same graph; the memo is read (a planted node shows); and
