@@ -313,6 +313,7 @@ def extract_articles(
     standby: Standby | None = None,
     pool: Any = None,
     idle: Callable[[], None] | None = None,
+    keys: dict[str, str] | None = None,
 ) -> list[Extraction]:
     """The extraction of every article, in corpus order, from the cache or the pipeline.
 
@@ -323,7 +324,8 @@ def extract_articles(
     than one process would take; otherwise it is stopped. A `pool` (`kg.parallel.start_pool`)
     is used for local extraction with several workers, or terminated. `idle` is work the
     caller needs done anyway: it runs while this process waits for the standby, or at once
-    when the standby is not used.
+    when the standby is not used. `keys` is given the cache key of each article's
+    extraction (`kg.cache.cache_key`), when it has one.
     """
     from kg.cache import ExtractionCache, pipeline_fingerprint
 
@@ -396,6 +398,8 @@ def extract_articles(
     result.extracted = len(todo)
     result.engine, result.workers = engine, workers
     if store is not None:
+        if keys is not None:
+            keys.update(store.keys())
         result.cache = str(store.directory)
         result.cache_hits = store.hits
         result.cache_pruned = store.prune(a.id for a in articles)
@@ -509,11 +513,12 @@ def _build(
             result.seconds = time.perf_counter() - started
             return None, result
         mark = time.perf_counter()
+        tokens: dict[str, str] = {}  # each extraction's cache key
         extractions = extract_articles(
             corpus.articles, gazetteer, lexicon, model=model, gazetteers=gaz_paths,
             batch_size=batch_size, workers=workers, engine=engine, scheduler=scheduler,
             cache=cache, progress=progress, result=result, standby=standby, pool=pool,
-            idle=partial(_idle, held, view) if standby is not None else None,
+            idle=partial(_idle, held, view) if standby is not None else None, keys=tokens,
         )  # fmt: skip
         pool = None  # extract_articles took it over and closed it
         held.clear()
@@ -534,8 +539,8 @@ def _build(
     mark = time.perf_counter()
     graph: Triples | Deferred
     with gc_paused():
-        with _fold_memo(cache):
-            groups = group_claims_and_events(extractions, resolution)
+        with _fold_memo(cache), _part_memo(cache, pipeline):
+            groups = group_claims_and_events(extractions, resolution, tokens)
         make = partial(graph_triples, corpus.articles, extractions, resolution, references,
                        groups)  # fmt: skip
         if defer:
@@ -543,7 +548,7 @@ def _build(
                 make, partial(_view_data, corpus.articles, resolution, groups),
                 group_counts(resolution, groups),
                 partial(_node_turtle, corpus.articles, extractions, resolution, references,
-                        groups, pipeline),
+                        groups, pipeline, keys=tokens),
             )  # fmt: skip
         else:
             graph = make()
@@ -645,6 +650,7 @@ def _cache_warnings(messages: list[str]) -> None:
 #: compute again from the same input (`_memo`).
 DATES_FILE = "dates.marshal"  # normalised dates (`kg.dates.memoised`)
 NODES_FILE = "names.marshal"  # the starting node of each name (`kg.resolve.nodes`)
+PARTS_FILE = "parts.marshal"  # each article's claims and occurrences (`kg.rdf.graph`)
 FOLDS_FILE = "folds.marshal"  # sentences folded for claim keys (`kg.rdf.graph.folds`)
 LAYOUT_FILE = "layout.marshal"  # the view's layout (`kg.viz.layout.memoised`)
 
@@ -717,6 +723,16 @@ def _node_memo(cache: str | Path | None, pipeline: str) -> Any:
 
     return _memo(cache, NODES_FILE, lambda known: kg.resolve.nodes(known or {}),
                  lambda: pipeline.encode() + _source(kg.resolve) + _source(names))  # fmt: skip
+
+
+def _part_memo(cache: str | Path | None, pipeline: str) -> Any:
+    """Grouping with the part each article gave the last build (`kg.rdf.graph.contributions`),
+    by its extraction's cache key. The key digests the pipeline's fingerprint too; the
+    grouping code is in the memo's header."""
+    from kg.rdf import graph as rdf_graph
+
+    return _memo(cache, PARTS_FILE, lambda known: rdf_graph.contributions(known or {}),
+                 lambda: pipeline.encode() + _source(rdf_graph))  # fmt: skip
 
 
 def _fold_memo(cache: str | Path | None) -> Any:
@@ -815,11 +831,11 @@ def _by_node(
     return data, (blocks if blocks.changed else None), (graph.counts, triples)
 
 
-def _node_turtle(*args: Any) -> tuple[bytes, int] | None:
+def _node_turtle(*args: Any, **options: Any) -> tuple[bytes, int] | None:
     """`kg.rdf.nodes.node_turtle` (imported only when the Turtle is made so)."""
     from kg.rdf.nodes import node_turtle
 
-    return node_turtle(*args)
+    return node_turtle(*args, **options)
 
 
 def _draw(graph: Graph | Triples | Deferred, path: Path, options: dict[str, object] | None,

@@ -337,6 +337,10 @@ class ExtractionCache:
         self.errors.append(message)
         warnings.warn(message, CacheWarning, stacklevel=3)
 
+    def keys(self) -> dict[str, str]:
+        """The key of each article this build read from the cache or stored in it, by id."""
+        return {doc_id: key for doc_id, (key, _) in self._current.items()}
+
     def stored(self) -> dict[str, str]:
         """The id of every stored entry (packed or loose), with its key: the loose entry's,
         when an article has both."""

@@ -773,7 +773,7 @@ def test_folded_sentences_are_kept_for_the_next_build(corpus: Path, tmp_path: Pa
     fold kept wrong would show: the memo is trusted, so the test plants one."""
     import marshal
 
-    from kg.build import FOLDS_FILE, build
+    from kg.build import FOLDS_FILE, PARTS_FILE, build
     from kg.rdf.graph import fold
 
     out = tmp_path / "out"
@@ -789,6 +789,7 @@ def test_folded_sentences_are_kept_for_the_next_build(corpus: Path, tmp_path: Pa
     entries[sentence] = "planted"
     path.write_bytes(marshal.dumps((*head, entries)))
     (out / "graph.ttl").unlink()
+    (out / ".kg-cache" / PARTS_FILE).unlink()  # the claims are keyed again, with the folds
     build([corpus], out)
     assert (out / "graph.ttl").read_bytes() != turtle  # the memo was read
 
@@ -862,6 +863,54 @@ def test_starting_nodes_of_names_are_kept_for_the_next_build(corpus: Path, tmp_p
     *_, again = marshal.loads(path.read_bytes())  # the planted node was not read
     assert again[name] is not None
     assert again[name] == _node(*name, renamed, lexicon, _gazetteer_keys(renamed))
+
+
+def test_grouping_takes_an_articles_kept_part_while_its_names_resolve_alike(
+    seeds_dir: Path, tmp_path: Path
+):
+    """Each article's part of the grouping, kept under its extraction's key, gives the groups
+    of a fresh grouping; when a name resolves to another actor, the parts of the articles
+    using it are made again (the groups are a fresh grouping's with that resolution); and
+    the kept parts are read (a planted one shows)."""
+    import dataclasses
+
+    from kg.build import Deferred, _build
+    from kg.cache import cache_key, pipeline_fingerprint
+    from kg.rdf.graph import contributions, group_claims_and_events
+    from kg.resolve import MentionKeys, Resolution
+
+    graph, _ = _build([seeds_dir], cache=tmp_path / "cache", defer=True)
+    assert isinstance(graph, Deferred)
+    articles, extractions, resolution, _, groups = graph.make.args
+    tokens = {a.id: cache_key(a, pipeline_fingerprint()) for a in articles}
+    with contributions({}) as made:
+        assert group_claims_and_events(extractions, resolution, tokens) == groups
+    kept = dict(made)
+    assert len(kept) == len(articles)
+    with contributions(kept) as used:
+        assert group_claims_and_events(extractions, resolution, tokens) == groups
+    assert used == kept
+    # every name of a claim's subject resolves to another actor
+    s_key, o_key, _ = next(iter(groups.claims.values()))
+    other = next(k for k in resolution.actors if k not in (s_key, o_key))
+    moved = Resolution(resolution.actors, MentionKeys(
+        {name: other if key == s_key else key for name, key in resolution.of.by_name.items()}
+    ))  # fmt: skip
+    fresh = group_claims_and_events(extractions, moved)
+    assert fresh != groups
+    with contributions(kept):
+        assert group_claims_and_events(extractions, moved, tokens) == fresh
+    # an agent's actor is a place now (a place never acts): made again too
+    agent = next(node.agents[0] for node in groups.events.values() if node.agents)
+    placed = Resolution({**resolution.actors, agent: dataclasses.replace(
+        resolution.actors[agent], kind="Place")}, resolution.of)  # fmt: skip
+    fresh = group_claims_and_events(extractions, placed)
+    assert fresh != groups
+    with contributions(kept):
+        assert group_claims_and_events(extractions, placed, tokens) == fresh
+    token, part = next((t, p) for t, p in kept.items() if p[2])  # an article with claims
+    with contributions({**kept, token: (*part[:2], (), part[3])}):  # planted: no claims
+        assert group_claims_and_events(extractions, resolution, tokens).claims != groups.claims
 
 
 def test_view_layout_is_kept_for_the_next_build(corpus: Path, tmp_path: Path):

@@ -74,10 +74,12 @@ def node_turtle(
     groups: Groups,
     fingerprint: str,
     cache: BlockCache,
+    keys: Mapping[str, str] | None = None,
 ) -> tuple[bytes, int] | None:
     """kg's Turtle of `graph_triples(articles, extractions, resolution, references, groups)`
     and its number of triples, with the blocks of unchanged nodes from `cache` (see the
-    module docstring); `fingerprint`: the pipeline's (`kg.cache.pipeline_fingerprint`).
+    module docstring); `fingerprint`: the pipeline's (`kg.cache.pipeline_fingerprint`);
+    `keys`: the cache key of each article's extraction when the caller has it already.
 
     None when two nodes would share a subject (two actor keys or two documents with one
     slug, a relation of an actor that is not resolved): the triples merge them, and no one
@@ -89,9 +91,11 @@ def node_turtle(
         articles
     ):
         return None
+    known = keys or {}
     tokens = {
         a.id: hashlib.blake2b(
-            f"{cache_key(a, fingerprint)}\0{references.get(a.id, '')}".encode(), digest_size=12
+            f"{known.get(a.id) or cache_key(a, fingerprint)}\0{references.get(a.id, '')}".encode(),
+            digest_size=12,
         ).digest()
         for a in articles
     }
