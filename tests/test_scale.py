@@ -908,8 +908,8 @@ def test_grouping_takes_an_articles_kept_part_while_its_names_resolve_alike(
     assert fresh != groups
     with contributions(kept):
         assert group_claims_and_events(extractions, placed, tokens) == fresh
-    token, part = next((t, p) for t, p in kept.items() if p[2])  # an article with claims
-    with contributions({**kept, token: (*part[:2], (), part[3])}):  # planted: no claims
+    token, part = next((t, p) for t, p in kept.items() if p[1])  # an article with claims
+    with contributions({**kept, token: (part[0], (), part[2])}):  # planted: no claims
         assert group_claims_and_events(extractions, resolution, tokens).claims != groups.claims
 
 

@@ -11,6 +11,8 @@ the slowest stage of a rebuild. `to_graph` still returns an rdflib `Graph` for l
 
 from __future__ import annotations
 
+import hashlib
+import marshal
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -330,9 +332,9 @@ _PARTS: Memo[str, tuple] = Memo()
 
 def contributions(known: Mapping[str, tuple]) -> AbstractContextManager[dict[str, tuple]]:
     """Group claims and events with the part each article gave an earlier build (`known`:
-    an extraction's token -> what `_part` gave, with the actor keys of the article's names
-    and which of them are places), a context that yields the parts used, to keep for the
-    next build.
+    an extraction's token -> what `_part` gave, after a digest of the actor keys of the
+    article's names and of which of them are places), a context that yields the parts
+    used, to keep for the next build.
 
     An article's part depends only on its extraction and on what its names resolved to: an
     event participant that is not one of its named mentions never resolves (`MentionKeys`).
@@ -365,14 +367,17 @@ def _parts(extractions: Sequence[Extraction], resolution: Resolution,
             found.append(_part(ex, by_name, places))
             continue
         keys = tuple(map(by_name, map(_NAME, name_uses(ex.mentions))))
-        flags = bytes(map(places.__contains__, keys))
+        # what the article's names resolved to, and which are places, digested (the ~200k
+        # keys of 5,000 articles themselves took longer to read back than to look up)
+        resolved = hashlib.blake2b(
+            marshal.dumps((keys, bytes(map(places.__contains__, keys))), 2), digest_size=16
+        ).digest()
 
-        def make(_: str, ex: Extraction = ex, keys: tuple = keys, flags: bytes = flags) -> tuple:
-            return (keys, flags, *_part(ex, by_name, places))
+        def make(_: str, ex: Extraction = ex, resolved: bytes = resolved) -> tuple:
+            return (resolved, *_part(ex, by_name, places))
 
-        kept = _PARTS.get(token, make,
-                          fits=lambda v, keys=keys, flags=flags: v[0] == keys and v[1] == flags)
-        found.append(kept[2:])
+        kept = _PARTS.get(token, make, fits=lambda v, resolved=resolved: v[0] == resolved)
+        found.append(kept[1:])
     return found
 
 
