@@ -548,7 +548,7 @@ def _build(
                 make, partial(_view_data, corpus.articles, resolution, groups),
                 group_counts(resolution, groups),
                 partial(_node_turtle, corpus.articles, extractions, resolution, references,
-                        groups, pipeline, keys=tokens),
+                        groups, pipeline, cache_keys=tokens),
             )  # fmt: skip
         else:
             graph = make()

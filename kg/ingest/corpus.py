@@ -221,8 +221,10 @@ def load_corpus(
     # a text here is its file's cleaned lines: the file's key tells it apart
     pairs = _pairs(cache, "texts", texts, {doc_id: page.key for doc_id, page in pages.items()})
     groups = clusters(texts, pairs=pairs)
-    blocks = find_shared_blocks(lines, groups=groups,
-                                keys={doc_id: page.keys for doc_id, page in pages.items()})
+    blocks = find_shared_blocks(
+        lines, groups=groups,
+        paragraph_keys={doc_id: page.keys for doc_id, page in pages.items()},
+    )  # fmt: skip
     # each document is searched only for the blocks found in it (a block's hosts are every
     # document holding one of its lines), so this stays linear in corpus size
     blocks_of: dict[str, list[SharedBlock]] = {}

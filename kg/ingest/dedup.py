@@ -229,19 +229,19 @@ def find_shared_blocks(
     *,
     groups: Mapping[str, str] | None = None,
     min_chars: int = MIN_BLOCK_CHARS,
-    keys: Mapping[str, Sequence[str]] | None = None,
+    paragraph_keys: Mapping[str, Sequence[str]] | None = None,
 ) -> list[SharedBlock]:
     """Blocks of paragraphs that recur verbatim in documents of at least two groups.
 
     `docs` maps ids to paragraphs; `groups` maps ids to their near-duplicate group, so that
     the common paragraphs of two copies of one article are not mistaken for a shared block.
     A long paragraph seeds a block; neighbouring paragraphs found in every host too (a title,
-    a byline) join it. `keys`: the `paragraph_key` of every paragraph, when known already.
+    a byline) join it. `paragraph_keys`: the `paragraph_key` of every paragraph, when known.
     """
     groups = groups or {doc_id: doc_id for doc_id in docs}
     keyed = (
-        {doc_id: keys[doc_id] for doc_id in docs}
-        if keys is not None
+        {doc_id: paragraph_keys[doc_id] for doc_id in docs}
+        if paragraph_keys is not None
         else {doc_id: [paragraph_key(line) for line in lines] for doc_id, lines in docs.items()}
     )
     where: dict[str, set[str]] = defaultdict(set)

@@ -376,8 +376,10 @@ def _parts(extractions: Sequence[Extraction], resolution: Resolution,
         def make(_: str, ex: Extraction = ex, resolved: bytes = resolved) -> tuple:
             return (resolved, *_part(ex, by_name, places))
 
-        kept = _PARTS.get(token, make, fits=lambda v, resolved=resolved: v[0] == resolved)
-        found.append(kept[1:])
+        def fits(kept: tuple, resolved: bytes = resolved) -> bool:
+            return bool(kept[0] == resolved)
+
+        found.append(_PARTS.get(token, make, fits=fits)[1:])
     return found
 
 

@@ -74,12 +74,12 @@ def node_turtle(
     groups: Groups,
     fingerprint: str,
     cache: BlockCache,
-    keys: Mapping[str, str] | None = None,
+    cache_keys: Mapping[str, str] | None = None,
 ) -> tuple[bytes, int] | None:
     """kg's Turtle of `graph_triples(articles, extractions, resolution, references, groups)`
     and its number of triples, with the blocks of unchanged nodes from `cache` (see the
     module docstring); `fingerprint`: the pipeline's (`kg.cache.pipeline_fingerprint`);
-    `keys`: the cache key of each article's extraction when the caller has it already.
+    `cache_keys`: the cache key of each article's extraction, when the caller has it.
 
     None when two nodes would share a subject (two actor keys or two documents with one
     slug, a relation of an actor that is not resolved): the triples merge them, and no one
@@ -91,7 +91,7 @@ def node_turtle(
         articles
     ):
         return None
-    known = keys or {}
+    known = cache_keys or {}
     tokens = {
         a.id: hashlib.blake2b(
             f"{known.get(a.id) or cache_key(a, fingerprint)}\0{references.get(a.id, '')}".encode(),
