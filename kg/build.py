@@ -6,7 +6,10 @@ only the small `Extraction` records are kept, never the spaCy docs, so memory gr
 records and the graph, not with the parses. With a `cache` folder an article whose text and
 pipeline did not change is read back instead of extracted (`kg.cache`); resolution and graph
 building always re-run over every record: they are linear, and a changed article can change
-how names in other articles resolve.
+how names in other articles resolve. They take from the cache folder what they gave the last
+build where its inputs are unchanged: a name's starting node (`kg.resolve.nodes`), an
+article's part of the grouping while its names resolve alike (`kg.rdf.graph.contributions`),
+a node's block of Turtle (`kg.rdf.nodes`).
 
 Outputs are written into a temporary folder beside the target and moved into place only when
 every one of them was written, under a lock, so a failed, interrupted or concurrent build
