@@ -412,6 +412,45 @@ def test_ingest_cache_keeps_a_rebuild_beside_its_base(
     assert after == load_corpus([corpus]) and store.read_bytes() != base and not delta.exists()
 
 
+def test_ingest_cache_reads_a_file_again_once_a_block_is_no_longer_cut(tmp_path: Path):
+    """An article's metadata and body are kept under its file's key only while none of its
+    paragraphs is cut: once the block it shared with another page is no longer shared, its
+    body holds the block again, as a fresh read gives it."""
+    from kg.ingest import load_corpus
+
+    shared = ("Popular now: the ministers of both countries met in Geneva on Monday to "
+              "discuss the ceasefire, the exchange of prisoners and the reopening of the "
+              "border crossings, according to officials who spoke on condition of anonymity.")
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    own = {  # long enough that the two hosts of the block are no near-duplicates
+        name: " ".join(f"{who} said on {day} that {what} in {where}, officials added."
+                       for day, what, where in zip(days, whats, wheres, strict=True))
+        for name, who, days, whats, wheres in [
+            ("a", "Iran", ["Monday", "Tuesday", "Friday"],
+             ["talks would resume", "the agency was welcome", "sanctions must end"],
+             ["Vienna", "Tehran", "Muscat"]),
+            ("b", "Israel", ["Sunday", "Thursday", "Saturday"],
+             ["its army had struck a depot", "a drone was downed", "the border stayed shut"],
+             ["Damascus", "Haifa", "the Golan"]),
+            ("c", "The United Nations", ["Wednesday", "Monday", "Tuesday"],
+             ["civilians must be protected", "aid convoys were blocked", "envoys would meet"],
+             ["Gaza", "Geneva", "New York"]),
+        ]
+    }  # fmt: skip
+    for name, text in own.items():
+        extra = f"{shared}\n\n" if name in "ab" else ""
+        (folder / f"{name}.txt").write_text(extra + text, encoding="utf-8")
+    store = tmp_path / "ingest.marshal"
+    first, _ = _ingest(folder, store)
+    assert first == load_corpus([folder])
+    assert shared not in first.get("a").text  # type: ignore[union-attr]
+    (folder / "b.txt").write_text(own["b"], encoding="utf-8")  # the block is a's alone now
+    after, _ = _ingest(folder, store)
+    assert after == load_corpus([folder])
+    assert shared in after.get("a").text  # type: ignore[union-attr]
+
+
 def _reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The files ingest reads from now on."""
     import kg.ingest.corpus as corpus_module

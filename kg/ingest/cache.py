@@ -134,10 +134,18 @@ class IngestCache:
         self.files[name] = record
         return self._get(key, _unreachable)
 
-    def memo(self, kind: str, text: str, compute: Callable[[], Any]) -> Any:
-        """Any other per-document result that depends only on `text` (and the fingerprint)."""
-        key = hashlib.blake2b(kind.encode() + b"\0" + text.encode("utf-8", "surrogatepass"),
-                              digest_size=16).digest()  # fmt: skip
+    def memo(self, kind: str, text: str | Callable[[], str], compute: Callable[[], Any],
+             known: bytes | None = None) -> Any:  # fmt: skip
+        """Any other per-document result that depends only on `text` (and the fingerprint).
+        `known`: a digest that already tells the text apart from every other (its file's
+        key), so the text is not hashed; `text` may then be a function that makes it, called
+        only if it is hashed."""
+        if known is not None:
+            key = hashlib.blake2b(kind.encode() + b"\0of\0" + known, digest_size=16).digest()
+        else:
+            body = text() if callable(text) else text
+            key = hashlib.blake2b(kind.encode() + b"\0" + body.encode("utf-8", "surrogatepass"),
+                                  digest_size=16).digest()  # fmt: skip
         return self._get(key, compute)
 
     def keyed_shingles(self, text: str, known: bytes | None = None) -> tuple[bytes, np.ndarray]:
