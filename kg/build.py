@@ -489,13 +489,14 @@ def _build(
         with gc_paused():
             corpus = load_corpus(sources, strict=strict, max_bytes=max_bytes, cache=ingest_cache)
         saving = None
-        if ingest_cache.changed and ingest_cache.small:  # a delta (~0.5 MB): written now
-            ingest_cache.save()
-        elif ingest_cache.changed:
-            # a new base, written by a forked process (~150 MB at 5,000 articles: 0.6 s) while
-            # this one goes on, niced: it runs on the core the build leaves idle (while
-            # resolving), not against it
-            saving = background.start(partial(_save_quietly, ingest_cache), nice=_SAVE_NICE)
+        if ingest_cache.changed:
+            if ingest_cache.small:  # a delta (~0.5 MB): written now
+                ingest_cache.save()
+            else:
+                # a new base, written by a forked process (~150 MB at 5,000 articles: 0.6 s)
+                # while this one goes on, niced: it runs on the core the build leaves idle
+                # (while resolving), not against it
+                saving = background.start(partial(_save_quietly, ingest_cache), nice=_SAVE_NICE)
         # ~25 KB an article, not kept through extraction: freed (~0.1 s at 5,000 articles)
         # while the standby extracts, or at once without one (`_idle`)
         held: list[object] = [ingest_cache]

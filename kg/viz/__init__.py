@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from rdflib import Dataset, Graph
 from rdflib.util import guess_format
@@ -42,22 +42,10 @@ class ViewStats:
     total_edges: int = 0
 
 
-def render_html(
-    graph: Graph | Triples | ViewData,
-    *,
-    focus: str | None = None,
-    hops: int = 2,
-    events: Literal["edges", "nodes"] = "edges",
-    max_nodes: int = 2000,
-    title: str = "kg",
-) -> tuple[str, ViewStats]:
-    """The page as a string with its counts; ``write_html`` is what most callers want.
-
-    ``graph`` may also be the view's data already read (`kg.viz.records` makes it from a
-    build's records)."""
-    parts, stats = render_parts(
-        graph, focus=focus, hops=hops, events=events, max_nodes=max_nodes, title=title
-    )
+def render_html(graph: Graph | Triples | ViewData, **options: Any) -> tuple[str, ViewStats]:
+    """The page as a string with its counts (the options of `render_parts`); ``write_html``
+    is what most callers want."""
+    parts, stats = render_parts(graph, **options)
     return b"".join(parts).decode("utf-8"), stats
 
 
@@ -70,7 +58,9 @@ def render_parts(
     max_nodes: int = 2000,
     title: str = "kg",
 ) -> tuple[list[bytes], ViewStats]:
-    """`render_html`'s page as UTF-8 in parts (`kg.viz.page.page_parts`), for `write_page`."""
+    """The page of ``graph`` as UTF-8 in parts (`kg.viz.page.page_parts`), for `write_page`,
+    with its counts; see ``write_html`` for the options. ``graph`` may also be the view's
+    data already read (`kg.viz.records` makes it from a build's records)."""
     data = graph if isinstance(graph, ViewData) else read_view_data(graph)
     sel = select(data, focus=focus, hops=hops, events=events, max_nodes=max_nodes)
     parts = page_parts(data, sel, title=title, events_mode=events)
